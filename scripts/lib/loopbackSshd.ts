@@ -1,0 +1,116 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A real OpenSSH server on 127.0.0.1 with generated keys, for the demo and integration tests. */
+export interface LoopbackSshd {
+  host: string;
+  port: number;
+  username: string;
+  privateKeyPath: string;
+  hostKeyFingerprint: string;
+  dir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export const sshdBinary = process.env.SSHD_PATH ?? '/usr/sbin/sshd';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function waitForBanner(port: number, deadline: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('data', (data) => {
+        socket.destroy();
+        if (data.toString().startsWith('SSH-')) resolve();
+        else reject(new Error(`unexpected banner on port ${port}`));
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`sshd did not listen on 127.0.0.1:${port}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Starts `sshd -D` on a free loopback port; the caller's user logs in with a fresh key. */
+export async function startLoopbackSshd(baseDir?: string): Promise<LoopbackSshd> {
+  if (!existsSync(sshdBinary)) {
+    throw new Error(`No OpenSSH server at ${sshdBinary}; install it with \`apt-get install -y openssh-server\`.`);
+  }
+  const dir = baseDir ?? mkdtempSync(path.join(os.tmpdir(), 'migrator-sshd-'));
+  mkdirSync(dir, { recursive: true });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  const clientKey = path.join(dir, 'client_ed25519_key');
+  for (const key of [hostKey, clientKey]) {
+    rmSync(key, { force: true });
+    rmSync(`${key}.pub`, { force: true });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'migrator-loopback', '-f', key]);
+  }
+  execFileSync('cp', [`${clientKey}.pub`, path.join(dir, 'authorized_keys')]);
+  const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`]).toString().split(' ')[1] ?? '';
+  const username = os.userInfo().username;
+  const port = await freePort();
+  const config = path.join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      `AllowUsers ${username}`,
+      'MaxSessions 10',
+      'MaxStartups 100:30:200',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(sshdBinary, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await waitForBanner(port, Date.now() + 10_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`sshd failed to start: ${stderr.trim() || String(err)}`);
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    username,
+    privateKeyPath: clientKey,
+    hostKeyFingerprint: fingerprint,
+    dir,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

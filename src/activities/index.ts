@@ -1,0 +1,94 @@
+import type { Pool } from 'pg';
+
+import { getEnvironment, sshTargetOf } from '../db/environments';
+import * as executions from '../db/executions';
+import { MigratorError } from '../errors';
+import type { Logger } from '../logger';
+import { openConnection, type SshConnection, type SshTarget } from '../ssh/connection';
+import type { ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
+import { loadExecutionContext, runSpecOf } from './context';
+import { withFailureMapping } from './failures';
+import { runScript } from './runScript';
+import { checkRunnable } from './validateScript';
+
+export interface ActivityDeps {
+  pool: Pool;
+  logger: Logger;
+  killGraceSeconds: number;
+  /** Opens SSH connections; tests may wrap it to count or break connections. */
+  connect?: (target: SshTarget) => Promise<SshConnection>;
+}
+
+/** Builds the activities of `migrationExecution` around their dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+  const connect = deps.connect ?? ((target: SshTarget) => openConnection(target));
+
+  async function targetOf(environmentId: string): Promise<SshTarget> {
+    const env = await getEnvironment(pool, environmentId);
+    if (!env) throw new MigratorError('NOT_FOUND', `Environment ${environmentId} no longer exists.`);
+    return sshTargetOf(env);
+  }
+
+  return withFailureMapping({
+    /** Loads job and environment, re-validates the params and returns the plan (no secrets). */
+    async prepareExecution(executionId: string): Promise<ExecutionPlan> {
+      const ctx = await loadExecutionContext(pool, executionId);
+      return {
+        executionId,
+        jobName: ctx.job.name,
+        environmentName: ctx.environment.name,
+        production: ctx.environment.production,
+        scriptPath: ctx.job.scriptPath,
+        interpreter: ctx.job.interpreter,
+        argv: ctx.argv,
+        timeoutSeconds: ctx.job.timeoutSeconds,
+      };
+    },
+
+    /** A production environment runs only when its name was typed back in `confirmProduction`. */
+    async checkProductionSafety(executionId: string): Promise<void> {
+      const { environment, execution } = await loadExecutionContext(pool, executionId);
+      if (environment.production && execution.confirmProduction !== environment.name) {
+        throw new MigratorError(
+          'PRODUCTION_CONFIRMATION_REQUIRED',
+          `"${environment.name}" is a production environment: start the execution again with confirmProduction set to "${environment.name}".`,
+        );
+      }
+    },
+
+    /** Connects with the pinned host key and checks the script, interpreter and tools on the host. */
+    async validateScript(executionId: string): Promise<void> {
+      const ctx = await loadExecutionContext(pool, executionId);
+      await executions.markRunning(pool, executionId);
+      const conn = await connect(sshTargetOf(ctx.environment));
+      try {
+        await checkRunnable(conn, runSpecOf(ctx), `${ctx.environment.host} (environment "${ctx.environment.name}")`);
+      } finally {
+        conn.close();
+      }
+    },
+
+    async runScript(executionId: string): Promise<RunResult> {
+      const { execution } = await loadExecutionContext(pool, executionId);
+      return runScript(
+        { pool, connect, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds },
+        executionId,
+        await targetOf(execution.environmentId),
+      );
+    },
+
+    /** Records the outcome; idempotent, so a retry or a late duplicate changes nothing. */
+    async finalizeExecution(outcome: ExecutionOutcome): Promise<void> {
+      await executions.finalizeExecution(pool, {
+        id: outcome.executionId,
+        status: outcome.status,
+        exitCode: outcome.exitCode ?? null,
+        errorCode: (outcome.errorCode ?? null) as executions.Execution['errorCode'],
+        errorMessage: outcome.errorMessage ?? null,
+      });
+    },
+  });
+}
+
+export type Activities = ReturnType<typeof createActivities>;

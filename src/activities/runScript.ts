@@ -1,0 +1,132 @@
+import { Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+
+import { recordExitCode } from '../db/executions';
+import { readPosition, type ReadPosition } from '../db/logStore';
+import { MigratorError } from '../errors';
+import type { Logger } from '../logger';
+import { LogPump } from '../logs/logPump';
+import type { SshConnection, SshTarget } from '../ssh/connection';
+import { ensureStarted, finishRun, followOutput, killRun, type OutputStream, type RunSpec } from '../ssh/remoteRun';
+import type { RunResult } from '../workflows/types';
+import { loadExecutionContext, runSpecOf } from './context';
+
+export interface RunScriptDeps {
+  pool: Pool;
+  connect: (target: SshTarget) => Promise<SshConnection>;
+  logger: Logger;
+  killGraceSeconds: number;
+  heartbeatIntervalMs?: number;
+}
+
+/** Heartbeat details: offsets and counts, never log text. */
+export interface RunHeartbeat extends ReadPosition {
+  pid: number;
+}
+
+const streams: OutputStream[] = ['stdout', 'stderr'];
+
+type Ending = 'exited' | 'cancelled' | 'timed_out' | 'detached';
+
+/**
+ * Runs the job's script detached on the host and stores its output, or re-attaches to it when
+ * an earlier attempt started it. Starts the script at most once per execution; kills the whole
+ * process group on cancellation or timeout.
+ */
+export async function runScript(deps: RunScriptDeps, executionId: string, target: SshTarget): Promise<RunResult> {
+  const ctx = await loadExecutionContext(deps.pool, executionId);
+  if (ctx.execution.exitCode !== null) {
+    // A previous attempt saw the run end and stored all of it; only its completion was lost.
+    return { exitCode: ctx.execution.exitCode, lineCount: ctx.execution.lineCount };
+  }
+  const activity = Context.current();
+  const log = deps.logger.child({ executionId, attempt: activity.info.attempt });
+  const conn = await deps.connect(target);
+  let pump: LogPump | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    const pid = await startOrFindRun(conn, runSpecOf(ctx), log);
+    const position = await readPosition(deps.pool, executionId);
+    pump = new LogPump(deps.pool, executionId, position);
+    const activePump = pump;
+    const beat = (): void => activity.heartbeat({ ...activePump.position, pid } satisfies RunHeartbeat);
+    beat();
+    heartbeat = setInterval(beat, deps.heartbeatIntervalMs ?? 1000);
+
+    const tails = Promise.all(
+      streams.map(async (stream) =>
+        pump!.attach(stream, await followOutput(conn, executionId, stream, position[`${stream}Offset`])),
+      ),
+    );
+    const deadline = (ctx.execution.startedAt ?? new Date()).getTime() + ctx.job.timeoutSeconds * 1000;
+    const ending = await waitForEnding(tails, activity, deadline);
+
+    if (ending === 'detached') {
+      // Worker shutdown or a heartbeat timeout: leave the script running for the next attempt.
+      log.info({ reason: activity.cancellationDetails }, 'detaching from the run; a later attempt re-attaches');
+      throw activity.cancellationSignal.reason;
+    }
+    if (ending === 'cancelled' || ending === 'timed_out') {
+      const { killed } = await killRun(conn, pid, deps.killGraceSeconds);
+      log.info({ ending, killed }, 'run killed');
+    }
+    const tailCodes = await tails;
+    if (tailCodes.some((code) => code === null)) {
+      throw new MigratorError('SSH_UNREACHABLE', 'The SSH connection dropped while following the output; re-attaching.');
+    }
+    for (const stream of streams) pump.endStream(stream);
+    const stored = await pump.drain();
+
+    if (ending === 'cancelled') throw activity.cancellationSignal.reason;
+    if (ending === 'timed_out') {
+      throw new MigratorError(
+        'TIMED_OUT',
+        `The script ran longer than the job's timeout of ${ctx.job.timeoutSeconds} s and was killed.`,
+        { timeoutSeconds: ctx.job.timeoutSeconds },
+      );
+    }
+    const state = await finishRun(conn, executionId);
+    if (state.exitCode === null) {
+      throw new MigratorError(
+        'LOST',
+        `The run on ${target.host} ended without recording an exit status (killed from outside, or the host rebooted). ` +
+          `Its output up to line ${stored.lastSeq} is stored; check the host before running it again.`,
+      );
+    }
+    await recordExitCode(deps.pool, executionId, state.exitCode);
+    return { exitCode: state.exitCode, lineCount: stored.lastSeq };
+  } finally {
+    clearInterval(heartbeat);
+    pump?.close();
+    conn.close();
+  }
+}
+
+async function startOrFindRun(conn: SshConnection, spec: RunSpec, log: Logger): Promise<number> {
+  const state = await ensureStarted(conn, spec);
+  if (state.pid === null) {
+    throw new MigratorError(
+      'LOST',
+      'The run was started once but never recorded its process id; it is not started again. Check the host.',
+    );
+  }
+  if (state.startedNow) log.info({ pid: state.pid }, 'script started');
+  else log.info({ pid: state.pid, alive: state.alive, exitCode: state.exitCode }, 're-attaching to the run');
+  return state.pid;
+}
+
+function waitForEnding(tails: Promise<unknown>, activity: Context, deadline: number): Promise<Ending> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const ending = new Promise<Ending>((resolve, reject) => {
+    timer = setTimeout(() => resolve('timed_out'), Math.max(0, deadline - Date.now()));
+    onAbort = () => resolve(activity.cancellationDetails?.cancelRequested ? 'cancelled' : 'detached');
+    if (activity.cancellationSignal.aborted) onAbort();
+    else activity.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+    tails.then(() => resolve('exited'), reject);
+  });
+  return ending.finally(() => {
+    clearTimeout(timer);
+    if (onAbort) activity.cancellationSignal.removeEventListener('abort', onAbort);
+  });
+}

@@ -1,0 +1,48 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Pool } from 'pg';
+
+import type { Logger } from '../logger';
+import { authenticate } from './auth';
+import { notFoundHandler, problemHandler } from './problem';
+import { catalogRoutes } from './routes/catalog';
+import { executionRoutes } from './routes/executions';
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: Client;
+  logger: Logger;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string;
+}
+
+/** The HTTP API as an express app; `startServer` listens with it. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.allSettled([
+      deps.pool.query('select 1'),
+      deps.temporal.workflowService.getSystemInfo({}),
+    ]);
+    const [postgres, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unavailable'));
+    res.status(checks.every((c) => c.status === 'fulfilled') ? 200 : 503).json({ postgres, temporal });
+  });
+
+  const api = express.Router();
+  api.use(authenticate(deps.pool));
+  api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
+  api.use(catalogRoutes(deps.pool));
+  api.use(executionRoutes(deps));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,43 @@
+import { loadConfig } from '../config';
+import { runMigrations } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { connectTemporalClient } from '../temporal/client';
+import { createApp } from './app';
+import { seedAdminToken } from './auth';
+import { startServer } from './server';
+
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('api', config.LOG_LEVEL);
+  await runMigrations(config.DATABASE_URL, logger);
+  const pool = createPool(config.DATABASE_URL);
+  if (config.MIGRATOR_ADMIN_TOKEN) await seedAdminToken(pool, config.MIGRATOR_ADMIN_TOKEN);
+  else logger.warn('MIGRATOR_ADMIN_TOKEN is not set: no admin token was seeded, so only existing tokens work.');
+  const temporal = await connectTemporalClient(config);
+  const app = createApp({
+    pool,
+    temporal,
+    logger,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+  });
+  const server = await startServer(app, config.PORT);
+  logger.info({ url: server.url }, 'api listening');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'api stopping');
+    await server.stop();
+    await temporal.connection.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+run().catch((err: unknown) => {
+  console.error('The API stopped on an error:', err);
+  process.exit(1);
+});

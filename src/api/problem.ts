@@ -1,0 +1,97 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { type z } from 'zod';
+
+import { MigratorError, coerceError, type ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An error the API answers with a status and a stable code. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+  }
+}
+
+export function validationError(errors: FieldError[]): HttpError {
+  const detail = errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ');
+  return new HttpError(400, 'VALIDATION_FAILED', 'The request is not valid', detail, errors);
+}
+
+export function notFound(what: string): HttpError {
+  return new HttpError(404, 'NOT_FOUND', 'Not found', `${what} does not exist.`);
+}
+
+function pathOf(path: PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+/** Parses with a zod schema; on failure answers 400 naming every bad field, with `prefix` before it. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: string[] = []): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw validationError(parsed.error.issues.map((i) => ({ path: pathOf([...prefix, ...i.path]), message: i.message })));
+}
+
+const statusOfCode: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  PRODUCTION_CONFIRMATION_REQUIRED: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  ALREADY_RUNNING: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  UNAVAILABLE: 503,
+};
+
+function problemOf(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof MigratorError) {
+    return new HttpError(statusOfCode[err.code] ?? 500, err.code, err.code, err.message);
+  }
+  const e = err as { type?: string; status?: number; code?: string; constraint?: string };
+  // body-parser's errors: malformed JSON, too large, wrong charset.
+  if (e.type === 'entity.parse.failed') return validationError([{ path: '', message: 'the body is not valid JSON' }]);
+  if (e.type === 'entity.too.large') {
+    return new HttpError(413, 'VALIDATION_FAILED', 'The body is too large', 'The request body is larger than the API accepts.');
+  }
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return validationError([{ path: '', message: coerceError(err).message }]);
+  }
+  if (e.code === '23505') {
+    return new HttpError(409, 'CONFLICT', 'Conflict', `That would duplicate an existing record (${e.constraint ?? 'unique constraint'}); choose another name.`);
+  }
+  return new HttpError(500, 'INTERNAL', 'Internal error', 'The server failed to answer; the error is in its log.');
+}
+
+/** The one place errors become HTTP answers: `application/problem+json` with the design's code. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const problem = problemOf(err);
+    if (problem.status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({
+        type: `https://migrator.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`,
+        status: problem.status,
+        title: problem.title,
+        detail: problem.detail,
+        code: problem.code,
+        ...(problem.errors ? { errors: problem.errors } : {}),
+      });
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'NOT_FOUND', 'Not found', `No route for ${req.method} ${req.path}.`));
+};

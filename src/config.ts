@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Migrator reads from its environment. Parsed once at start by `loadConfig`;
+ * the docker-compose test reads the keys of this schema to check each service gets them.
+ */
+export const configSchema = z.object({
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/migrator'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('migrations'),
+  TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  MIGRATOR_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'MIGRATOR_ADMIN_TOKEN must be at least 16 characters; generate one with `openssl rand -hex 32`.')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seconds between TERM and KILL when a run is cancelled or times out. */
+  KILL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Parses `env`; on a bad value prints which variable is wrong and what it expects. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration; fix these environment variables and start again:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,62 @@
+import type { Pool } from 'pg';
+
+import type { SshTarget } from '../ssh/connection';
+
+/** An environment as the API shows it. Credentials are references (paths, env var names), never secrets. */
+export interface Environment {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  privateKeyPath: string | null;
+  passphraseEnv: string | null;
+  useAgent: boolean;
+  hostKeyFingerprint: string | null;
+  nodePath: string | null;
+  shellInit: string | null;
+  production: boolean;
+  maxConcurrency: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewEnvironment = Omit<Environment, 'id' | 'createdAt' | 'updatedAt'>;
+
+const columns = `id, name, host, port, username, private_key_path as "privateKeyPath", passphrase_env as "passphraseEnv",
+  use_agent as "useAgent", host_key_fingerprint as "hostKeyFingerprint", node_path as "nodePath", shell_init as "shellInit",
+  production, max_concurrency as "maxConcurrency", created_at as "createdAt", updated_at as "updatedAt"`;
+
+export async function insertEnvironment(pool: Pool, env: NewEnvironment): Promise<Environment> {
+  const { rows } = await pool.query<Environment>(
+    `insert into environments (name, host, port, username, private_key_path, passphrase_env, use_agent,
+       host_key_fingerprint, node_path, shell_init, production, max_concurrency)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${columns}`,
+    [env.name, env.host, env.port, env.username, env.privateKeyPath, env.passphraseEnv, env.useAgent,
+      env.hostKeyFingerprint, env.nodePath, env.shellInit, env.production, env.maxConcurrency],
+  );
+  return rows[0]!;
+}
+
+export async function listEnvironments(pool: Pool): Promise<Environment[]> {
+  const { rows } = await pool.query<Environment>(`select ${columns} from environments where archived_at is null order by name`);
+  return rows;
+}
+
+export async function getEnvironment(pool: Pool, id: string): Promise<Environment | undefined> {
+  const { rows } = await pool.query<Environment>(`select ${columns} from environments where id = $1`, [id]);
+  return rows[0];
+}
+
+export function sshTargetOf(env: Environment): SshTarget {
+  return {
+    environmentName: env.name,
+    host: env.host,
+    port: env.port,
+    username: env.username,
+    privateKeyPath: env.privateKeyPath,
+    passphraseEnv: env.passphraseEnv,
+    useAgent: env.useAgent,
+    hostKeyFingerprint: env.hostKeyFingerprint,
+  };
+}

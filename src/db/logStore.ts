@@ -1,0 +1,73 @@
+import type { Pool } from 'pg';
+
+import { MigratorError } from '../errors';
+import type { OutputStream } from '../ssh/remoteRun';
+import { withTransaction } from './pool';
+
+export interface StoredLine {
+  seq: number;
+  stream: OutputStream;
+  ts: Date;
+  text: string;
+}
+
+export interface ReadPosition {
+  stdoutOffset: number;
+  stderrOffset: number;
+  lastSeq: number;
+}
+
+/** The committed read position of an execution: where a (re-)attach resumes. */
+export async function readPosition(pool: Pool, executionId: string): Promise<ReadPosition> {
+  const { rows } = await pool.query<{ stdout_offset: string; stderr_offset: string; last_seq: string }>(
+    'select stdout_offset, stderr_offset, last_seq from executions where id = $1',
+    [executionId],
+  );
+  const row = rows[0];
+  if (!row) throw new MigratorError('NOT_FOUND', `Execution ${executionId} does not exist.`);
+  return { stdoutOffset: Number(row.stdout_offset), stderrOffset: Number(row.stderr_offset), lastSeq: Number(row.last_seq) };
+}
+
+/**
+ * Stores a batch of lines and advances the read position in one transaction. The update is
+ * conditional on the position the batch was read from, so a second attempt that is still
+ * alive (a worker presumed dead) cannot store the same lines twice: it gets a conflict.
+ */
+export async function appendBatch(
+  pool: Pool,
+  executionId: string,
+  from: ReadPosition,
+  to: ReadPosition,
+  lines: StoredLine[],
+): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    const moved = await client.query(
+      `update executions set stdout_offset = $2, stderr_offset = $3, last_seq = $4
+        where id = $1 and stdout_offset = $5 and stderr_offset = $6 and last_seq = $7`,
+      [executionId, to.stdoutOffset, to.stderrOffset, to.lastSeq, from.stdoutOffset, from.stderrOffset, from.lastSeq],
+    );
+    if (moved.rowCount !== 1) {
+      throw new MigratorError(
+        'CONFLICT',
+        `The log position of execution ${executionId} moved under this attempt; another attempt is storing its output.`,
+      );
+    }
+    if (lines.length === 0) return;
+    await client.query(
+      `insert into log_lines (execution_id, seq, stream, ts, text)
+       select $1, seq, stream, ts, text
+         from unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[]) as l(seq, stream, ts, text)`,
+      [executionId, lines.map((l) => l.seq), lines.map((l) => l.stream), lines.map((l) => l.ts), lines.map((l) => l.text)],
+    );
+  });
+}
+
+/** A page of stored lines after `after`, in order. */
+export async function readLines(pool: Pool, executionId: string, after: number, limit: number): Promise<StoredLine[]> {
+  const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string }>(
+    `select seq, stream, ts, text from log_lines
+      where execution_id = $1 and seq > $2 order by seq limit $3`,
+    [executionId, after, limit],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text }));
+}

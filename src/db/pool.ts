@@ -1,0 +1,26 @@
+import { Pool, type PoolClient } from 'pg';
+
+/** One pool per process, created by the entry points and passed to whoever needs it. */
+export function createPool(databaseUrl: string, max = 10): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max, application_name: 'migrator' });
+  // An idle client losing its connection (PostgreSQL restarted) must not crash the process;
+  // the pool discards it and the next query opens a new one.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `fn` in a transaction on one client, committing on success and rolling back on error. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,79 @@
+/** One line of output, with the byte offset just past it in its file. */
+export interface SplitLine {
+  text: string;
+  endOffset: number;
+  /** The line was longer than the cap and continues in the next one. */
+  continued: boolean;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Splits a byte stream into lines on `\n`, decoding each as UTF-8 with replacement, dropping a
+ * trailing `\r`, and cutting lines longer than `maxLineBytes` at a character boundary so memory
+ * stays bounded whatever the script prints.
+ */
+export class LineSplitter {
+  private carry: Buffer = Buffer.alloc(0);
+  private carryStart: number;
+
+  constructor(
+    startOffset: number,
+    private readonly maxLineBytes = 64 * 1024,
+  ) {
+    this.carryStart = startOffset;
+  }
+
+  /** Byte offset up to which every byte has been returned as (part of) a line. */
+  get offset(): number {
+    return this.carryStart;
+  }
+
+  push(chunk: Buffer): SplitLine[] {
+    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const lines: SplitLine[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(NEWLINE, start);
+      const lineEnd = nl === -1 ? data.length : nl;
+      if (lineEnd - start > this.maxLineBytes) {
+        const cut = utf8Boundary(data, start + this.maxLineBytes);
+        lines.push(this.emit(data, start, cut, cut, true));
+        start = cut;
+        continue;
+      }
+      if (nl === -1) break;
+      lines.push(this.emit(data, start, nl, nl + 1, false));
+      start = nl + 1;
+    }
+    this.carry = Buffer.from(data.subarray(start));
+    return lines;
+  }
+
+  /** The output ended: whatever is left without a final newline is the last line. */
+  end(): SplitLine[] {
+    if (this.carry.length === 0) return [];
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
+    return [this.emit(rest, 0, rest.length, rest.length, false)];
+  }
+
+  private emit(data: Buffer, start: number, textEnd: number, consumedEnd: number, continued: boolean): SplitLine {
+    let end = textEnd;
+    if (!continued && end > start && data[end - 1] === 0x0d) end -= 1;
+    this.carryStart += consumedEnd - start;
+    return { text: decode(data.subarray(start, end)), endOffset: this.carryStart, continued };
+  }
+}
+
+/** Moves `at` back so it does not split a UTF-8 sequence (continuation bytes are 10xxxxxx). */
+function utf8Boundary(data: Buffer, at: number): number {
+  let cut = at;
+  for (let i = 0; i < 3 && cut > 0 && ((data[cut] ?? 0) & 0xc0) === 0x80; i++) cut -= 1;
+  return cut;
+}
+
+/** PostgreSQL text cannot hold NUL, so it becomes U+FFFD like any other undecodable byte. */
+function decode(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/\0/g, '\uFFFD');
+}

@@ -1,0 +1,147 @@
+import type { Pool } from 'pg';
+import type { ClientChannel } from 'ssh2';
+
+import { appendBatch, type ReadPosition, type StoredLine } from '../db/logStore';
+import { coerceError } from '../errors';
+import type { OutputStream } from '../ssh/remoteRun';
+import { LineSplitter } from './lineSplitter';
+
+export interface LogPumpOptions {
+  /** Flush when this many lines wait. */
+  maxBatch?: number;
+  /** Flush a lone line after this long, so live output stays live. */
+  flushIntervalMs?: number;
+  /** Stop reading from SSH while this many lines wait for PostgreSQL. */
+  highWater?: number;
+  /** Called with every committed line, e.g. to report the last one. */
+  onCommitted?: (lines: StoredLine[], position: ReadPosition) => void;
+}
+
+const streamOffsetKey = { stdout: 'stdoutOffset', stderr: 'stderrOffset' } as const;
+
+interface PendingLine extends StoredLine {
+  /** Byte offset just past this line in its stream's file. */
+  endOffset: number;
+}
+
+/**
+ * Moves output from tail channels into `log_lines`: split into lines, numbered, written in
+ * batches, the read position committed with them. Reading pauses while PostgreSQL lags.
+ */
+export class LogPump {
+  private pending: PendingLine[] = [];
+  private committed: ReadPosition;
+  private next: ReadPosition;
+  private readonly splitters: Record<OutputStream, LineSplitter>;
+  /** Bytes received per stream, complete lines or not: where a catch-up read starts. */
+  private readonly received: Record<OutputStream, number>;
+  private readonly sources = new Set<ClientChannel>();
+  private flushChain: Promise<void> = Promise.resolve();
+  private flushQueued = false;
+  private failure: Error | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly maxBatch: number;
+  private readonly highWater: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly executionId: string,
+    start: ReadPosition,
+    private readonly options: LogPumpOptions = {},
+  ) {
+    this.committed = { ...start };
+    this.next = { ...start };
+    this.splitters = { stdout: new LineSplitter(start.stdoutOffset), stderr: new LineSplitter(start.stderrOffset) };
+    this.received = { stdout: start.stdoutOffset, stderr: start.stderrOffset };
+    this.maxBatch = options.maxBatch ?? 5000;
+    this.highWater = options.highWater ?? 20_000;
+    this.timer = setInterval(() => this.requestFlush(), options.flushIntervalMs ?? 100);
+  }
+
+  /** The position stored in PostgreSQL, as of the last completed flush. */
+  get position(): ReadPosition {
+    return { ...this.committed };
+  }
+
+  bytesReceived(stream: OutputStream): number {
+    return this.received[stream];
+  }
+
+  /** Reads a channel carrying raw bytes of `stream` until it closes; resolves with its exit code. */
+  attach(stream: OutputStream, channel: ClientChannel): Promise<number | null> {
+    this.sources.add(channel);
+    channel.on('data', (chunk: Buffer) => this.push(stream, chunk));
+    channel.stderr.on('data', () => undefined);
+    return new Promise((resolve) => {
+      channel.once('close', (code: number | null | undefined) => {
+        this.sources.delete(channel);
+        resolve(typeof code === 'number' ? code : null);
+      });
+    });
+  }
+
+  push(stream: OutputStream, chunk: Buffer): void {
+    this.received[stream] += chunk.length;
+    this.add(stream, this.splitters[stream].push(chunk));
+  }
+
+  /** The stream is complete (the run ended): its unterminated last line is stored too. */
+  endStream(stream: OutputStream): void {
+    this.add(stream, this.splitters[stream].end());
+  }
+
+  /** Waits until everything received so far is stored; throws if a flush failed. */
+  async drain(): Promise<ReadPosition> {
+    this.requestFlush();
+    await this.flushChain;
+    if (this.failure) throw this.failure;
+    if (this.pending.length > 0) return this.drain();
+    return this.position;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const source of this.sources) source.close();
+  }
+
+  private add(stream: OutputStream, lines: ReturnType<LineSplitter['push']>): void {
+    if (lines.length === 0) return;
+    const ts = new Date();
+    for (const line of lines) {
+      this.next.lastSeq += 1;
+      this.next[streamOffsetKey[stream]] = line.endOffset;
+      this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, endOffset: line.endOffset });
+    }
+    if (this.pending.length >= this.maxBatch) this.requestFlush();
+    if (this.pending.length >= this.highWater) for (const source of this.sources) source.pause();
+  }
+
+  private requestFlush(): void {
+    if (this.flushQueued || this.pending.length === 0 || this.failure) return;
+    this.flushQueued = true;
+    this.flushChain = this.flushChain.then(() => this.flushOnce());
+  }
+
+  private async flushOnce(): Promise<void> {
+    this.flushQueued = false;
+    if (this.failure || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.maxBatch);
+    // Offsets advance only as far as the lines in this batch reach.
+    const to: ReadPosition = { ...this.committed };
+    for (const line of batch) {
+      to.lastSeq = line.seq;
+      to[streamOffsetKey[line.stream]] = line.endOffset;
+    }
+    try {
+      await appendBatch(this.pool, this.executionId, this.committed, to, batch);
+      this.committed = to;
+      this.options.onCommitted?.(batch, to);
+    } catch (err) {
+      this.failure = coerceError(err);
+      for (const source of this.sources) source.close();
+      return;
+    }
+    if (this.pending.length < this.highWater) for (const source of this.sources) source.resume();
+    if (this.pending.length >= this.maxBatch) this.requestFlush();
+  }
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import { Client, type ConnectConfig } from 'ssh2';
+
+import { MigratorError } from '../errors';
+
+/** Where and how to reach a host; loaded from the environment row on the worker, never from history. */
+export interface SshTarget {
+  environmentName: string;
+  host: string;
+  port: number;
+  username: string;
+  privateKeyPath: string | null;
+  passphraseEnv: string | null;
+  useAgent: boolean;
+  /** OpenSSH `SHA256:` fingerprint; `null` only for the explicit check that records it. */
+  hostKeyFingerprint: string | null;
+}
+
+export interface ConnectOptions {
+  /** Accept an unpinned host key and report it; only the admin's connectivity check does this. */
+  trustOnFirstUse?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface SshConnection {
+  client: Client;
+  /** The fingerprint the server presented, as `ssh-keygen -lf` prints it. */
+  hostKeyFingerprint: string;
+  close(): void;
+}
+
+/** The OpenSSH-style fingerprint of a raw host key blob. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+async function authOptions(target: SshTarget): Promise<Partial<ConnectConfig>> {
+  const auth: Partial<ConnectConfig> = {};
+  if (target.privateKeyPath) {
+    try {
+      auth.privateKey = await readFile(target.privateKeyPath);
+    } catch (err) {
+      throw new MigratorError(
+        'SSH_AUTH_FAILED',
+        `Cannot read the private key ${target.privateKeyPath} for environment "${target.environmentName}" on this worker; check the path and its permissions.`,
+        {},
+        { cause: err },
+      );
+    }
+    if (target.passphraseEnv) {
+      const passphrase = process.env[target.passphraseEnv];
+      if (passphrase === undefined) {
+        throw new MigratorError(
+          'SSH_AUTH_FAILED',
+          `Environment "${target.environmentName}" reads its key passphrase from $${target.passphraseEnv}, which is not set on this worker.`,
+        );
+      }
+      auth.passphrase = passphrase;
+    }
+  }
+  if (target.useAgent) {
+    if (!process.env.SSH_AUTH_SOCK) {
+      throw new MigratorError(
+        'SSH_AUTH_FAILED',
+        `Environment "${target.environmentName}" uses ssh-agent, but SSH_AUTH_SOCK is not set on this worker.`,
+      );
+    }
+    auth.agent = process.env.SSH_AUTH_SOCK;
+  }
+  if (!auth.privateKey && !auth.agent) {
+    throw new MigratorError(
+      'SSH_AUTH_FAILED',
+      `Environment "${target.environmentName}" has no credentials: set privateKeyPath or useAgent.`,
+    );
+  }
+  return auth;
+}
+
+/**
+ * Opens an SSH connection that refuses any host key other than the pinned one. Failures are
+ * classified into the design's codes; only `SSH_UNREACHABLE` is worth retrying.
+ */
+export async function openConnection(target: SshTarget, options: ConnectOptions = {}): Promise<SshConnection> {
+  const auth = await authOptions(target);
+  if (!target.hostKeyFingerprint && !options.trustOnFirstUse) {
+    throw new MigratorError(
+      'HOST_KEY_MISMATCH',
+      `Environment "${target.environmentName}" has no pinned host key, so nothing will run there. ` +
+        'Run the connectivity check as an admin to record it, or set hostKeyFingerprint to the output of `ssh-keygen -lf` for the host key.',
+    );
+  }
+  let presented: string | undefined;
+  const client = new Client();
+  return new Promise<SshConnection>((resolve, reject) => {
+    const onError = (err: Error & { level?: string; code?: string }): void => {
+      client.end();
+      reject(classifyConnectError(err, target, presented));
+    };
+    client.once('error', onError);
+    client.once('ready', () => {
+      client.off('error', onError);
+      // A later transport error (connection dropped) must not crash the process; callers see it
+      // as a closed channel and classify it there.
+      client.on('error', () => undefined);
+      resolve({ client, hostKeyFingerprint: presented ?? '', close: () => client.end() });
+    });
+    client.connect({
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: 10_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        presented = fingerprintOf(key);
+        return options.trustOnFirstUse && !target.hostKeyFingerprint ? true : presented === target.hostKeyFingerprint;
+      },
+      ...auth,
+    });
+  });
+}
+
+function classifyConnectError(
+  err: Error & { level?: string; code?: string },
+  target: SshTarget,
+  presented: string | undefined,
+): MigratorError {
+  const where = `${target.username}@${target.host}:${target.port} (environment "${target.environmentName}")`;
+  if (presented !== undefined && target.hostKeyFingerprint && presented !== target.hostKeyFingerprint) {
+    return new MigratorError(
+      'HOST_KEY_MISMATCH',
+      `The host key of ${where} is ${presented}, but ${target.hostKeyFingerprint} is pinned. Nothing was run. ` +
+        'If the host was legitimately rebuilt, an admin must update hostKeyFingerprint; otherwise treat this as an attack.',
+      { presented, pinned: target.hostKeyFingerprint },
+      { cause: err },
+    );
+  }
+  if (err.level === 'client-authentication') {
+    return new MigratorError(
+      'SSH_AUTH_FAILED',
+      `${where} refused our credentials; check the username, that the public key is in authorized_keys, and the passphrase.`,
+      {},
+      { cause: err },
+    );
+  }
+  return new MigratorError(
+    'SSH_UNREACHABLE',
+    `Cannot reach ${where}: ${err.message}. Check the host, port and network; the attempt will be retried.`,
+    { reason: err.code ?? err.level ?? 'unknown' },
+    { cause: err },
+  );
+}

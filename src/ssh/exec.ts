@@ -1,0 +1,60 @@
+import type { ClientChannel } from 'ssh2';
+
+import { MigratorError } from '../errors';
+import type { SshConnection } from './connection';
+
+export interface ExecResult {
+  /** Exit status, or `null` when the process died of a signal or the connection dropped. */
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Opens an exec channel. A NUL byte would make sshd drop the whole connection, so it is refused here. */
+export function openChannel(conn: SshConnection, command: string): Promise<ClientChannel> {
+  if (command.includes('\0')) {
+    return Promise.reject(new MigratorError('VALIDATION_FAILED', 'A remote command cannot contain a NUL byte.'));
+  }
+  return new Promise((resolve, reject) => {
+    conn.client.exec(command, (err, channel) => {
+      if (err) {
+        reject(
+          new MigratorError('SSH_UNREACHABLE', `Cannot open an SSH channel: ${err.message}.`, {}, { cause: err }),
+        );
+      } else {
+        resolve(channel);
+      }
+    });
+  });
+}
+
+/** Waits for a channel to close and returns its exit status; both streams are always consumed. */
+export function channelExit(channel: ClientChannel): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    channel.once('close', (code: number | null | undefined, signal?: string) => {
+      resolve({ code: typeof code === 'number' ? code : null, signal: signal ?? null });
+    });
+  });
+}
+
+/** Runs a short command and collects its output (capped, for commands that print little). */
+export async function execCollect(conn: SshConnection, command: string, maxBytes = 1 << 20): Promise<ExecResult> {
+  const channel = await openChannel(conn, command);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let size = 0;
+  const keep = (into: Buffer[]) => (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= maxBytes) into.push(chunk);
+  };
+  channel.on('data', keep(out));
+  channel.stderr.on('data', keep(err));
+  const { code, signal } = await channelExit(channel);
+  return {
+    code,
+    signal,
+    stdout: Buffer.concat(out).toString('utf8'),
+    stderr: Buffer.concat(err).toString('utf8'),
+  };
+}

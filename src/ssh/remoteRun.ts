@@ -1,0 +1,220 @@
+import path from 'node:path';
+
+import { quote } from 'shell-quote';
+import type { ClientChannel } from 'ssh2';
+
+import { MigratorError } from '../errors';
+import type { SshConnection } from './connection';
+import { execCollect, openChannel } from './exec';
+
+/**
+ * The remote run protocol of the design: a detached wrapper per execution in
+ * `~/.migrator/runs/<executionId>/`, started at most once (`mkdir started`), holding `flock` on
+ * `lock` while the job runs, writing `pid` and `exit` atomically, its output in two files that
+ * any number of attach attempts can tail from a byte offset.
+ */
+
+export type Interpreter = 'node' | 'bash' | 'python3' | 'exec';
+
+export interface RunSpec {
+  executionId: string;
+  scriptPath: string;
+  interpreter: Interpreter;
+  args: string[];
+  /** Absolute node binary for `node` jobs; nvm-less hosts need nothing. */
+  nodePath: string | null;
+  /** Shell code run before the script, e.g. `. "$HOME/.nvm/nvm.sh"`; configured by an admin. */
+  shellInit: string | null;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface RunState {
+  /** `mkdir started` happened: the script must never be started again. */
+  started: boolean;
+  pid: number | null;
+  /** The wrapper still holds its lock: the job is running. */
+  alive: boolean;
+  exitCode: number | null;
+}
+
+export function runDirExpr(executionId: string): string {
+  if (!/^[A-Za-z0-9-]+$/.test(executionId)) {
+    throw new MigratorError('VALIDATION_FAILED', `Execution id ${JSON.stringify(executionId)} is not a safe directory name.`);
+  }
+  return `"$HOME/.migrator/runs/${executionId}"`;
+}
+
+/** Wraps a bash script so it runs the same whatever the remote user's login shell is. */
+export function bashCommand(script: string): string {
+  return `bash -c ${quote([script])}`;
+}
+
+export function interpreterCommand(spec: Pick<RunSpec, 'interpreter' | 'nodePath'>): string[] {
+  switch (spec.interpreter) {
+    case 'node':
+      return [spec.nodePath ?? 'node'];
+    case 'bash':
+      return ['bash'];
+    case 'python3':
+      return ['python3'];
+    case 'exec':
+      return [];
+  }
+}
+
+/** The job command line: every argument a quoted word, so params are data, never code. */
+export function jobCommandLine(spec: RunSpec): string {
+  const words = [...interpreterCommand(spec), spec.scriptPath, ...spec.args];
+  return `exec stdbuf -oL -eL ${quote(words)}`;
+}
+
+function wrapperScript(spec: RunSpec): string {
+  const run = runDirExpr(spec.executionId);
+  const scriptDir = path.posix.dirname(spec.scriptPath);
+  return [
+    `run=${run}`,
+    'cd "$run" || exit 70',
+    ': > stdout; : > stderr',
+    `printf '%s\\n' "$$" > pid.tmp && mv pid.tmp pid`,
+    // The lock is the liveness signal: held by this wrapper, released by the kernel when it dies.
+    'exec 9>lock',
+    'flock -n 9 || exit 72',
+    // Trapped, not ignored, so the job keeps default handling and this wrapper outlives it to record `exit`.
+    "trap 'caught=TERM' TERM; trap 'caught=INT' INT; trap 'caught=HUP' HUP",
+    'export PYTHONUNBUFFERED=1',
+    '(',
+    spec.shellInit ?? ':',
+    `cd ${quote([scriptDir])} || exit 127`,
+    jobCommandLine(spec),
+    ') </dev/null >"$run/stdout" 2>"$run/stderr" 9>&-',
+    'status=$?',
+    `printf '%s\\n' "$status" > exit.tmp && mv exit.tmp exit`,
+  ].join('\n');
+}
+
+const stateLines = [
+  '[ -s "$run/pid" ] && echo "pid=$(cat "$run/pid")"',
+  '[ -e "$run/lock" ] && { flock -s -n "$run/lock" true && echo alive=0 || echo alive=1; }',
+  '[ -s "$run/exit" ] && echo "exit=$(cat "$run/exit")"',
+];
+
+function parseState(stdout: string): RunState {
+  const fields = new Map(
+    stdout
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+  );
+  const int = (v: string | undefined): number | null => (v !== undefined && /^-?\d+$/.test(v) ? Number(v) : null);
+  return {
+    started: fields.get('started') === '1',
+    pid: int(fields.get('pid')),
+    alive: fields.get('alive') === '1',
+    exitCode: int(fields.get('exit')),
+  };
+}
+
+/**
+ * Starts the job detached unless this execution was ever started before, in one round trip,
+ * and reports the run's state either way. `startedNow` is false when an earlier attempt
+ * started it: the caller re-attaches. The pid is also the job's process group id.
+ */
+export async function ensureStarted(conn: SshConnection, spec: RunSpec): Promise<RunState & { startedNow: boolean }> {
+  const script = [
+    `run=${runDirExpr(spec.executionId)}`,
+    'mkdir -p "$run" || exit 70',
+    'if mkdir "$run/started" 2>/dev/null; then',
+    `  printf '%s' ${quote([wrapperScript(spec)])} > "$run/wrapper.sh" || exit 70`,
+    // All three fds redirected, or the SSH channel would stay open for as long as the job runs.
+    '  setsid bash "$run/wrapper.sh" </dev/null >/dev/null 2>&1 &',
+    '  for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done',
+    '  echo fresh=1',
+    'fi',
+    'echo started=1',
+    ...stateLines,
+    'exit 0',
+  ].join('\n');
+  const result = await execCollect(conn, bashCommand(script));
+  if (result.code !== 0) throw channelFailure(result.code, `start the run (${result.stderr.trim() || 'no output'})`);
+  return { ...parseState(result.stdout), startedNow: /^fresh=1$/m.test(result.stdout) };
+}
+
+/** Reads what the host knows of a run: started, pid, alive (lock held), recorded exit status. */
+export async function inspectRun(conn: SshConnection, executionId: string): Promise<RunState> {
+  const script = [
+    `run=${runDirExpr(executionId)}`,
+    '[ -d "$run/started" ] && echo started=1',
+    ...stateLines,
+    'exit 0',
+  ].join('\n');
+  const result = await execCollect(conn, bashCommand(script));
+  if (result.code !== 0) throw channelFailure(result.code, 'inspect the run directory');
+  return parseState(result.stdout);
+}
+
+/**
+ * Follows one output file from a byte offset until the run ends, as raw bytes on the channel.
+ * The end comes from the lock: `tail --pid` watches a `flock` child of this shell, which bash
+ * reaps at once. (Watching the orphaned wrapper itself fails: it can stay a zombie for seconds,
+ * and zombies look alive.) tail reads the file a last time before exiting, so nothing is lost.
+ */
+export function followOutput(conn: SshConnection, executionId: string, stream: OutputStream, offset: number): Promise<ClientChannel> {
+  const command = [
+    `run=${runDirExpr(executionId)}`,
+    'flock -s "$run/lock" true & locker=$!',
+    `tail -c +${offset + 1} -s 0.2 -F --pid="$locker" "$run/${stream}" 2>/dev/null`,
+    'exit 0',
+  ].join('\n');
+  return openChannel(conn, bashCommand(command));
+}
+
+/**
+ * Kills the whole process group: TERM, up to `graceSeconds` for the job to end, then KILL.
+ * Resolves only when no live (non-zombie) process is left in the group.
+ */
+export async function killRun(conn: SshConnection, pid: number, graceSeconds: number): Promise<{ killed: boolean }> {
+  const script = [
+    `pg=${pid}`,
+    `alive() { ps -e -o pgid=,stat= | awk -v pg="$pg" '$1 == pg && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }`,
+    'alive || { echo gone; exit 0; }',
+    'kill -TERM -- "-$pg" 2>/dev/null',
+    `for i in $(seq 1 ${Math.max(1, graceSeconds * 10)}); do alive || { echo terminated; exit 0; }; sleep 0.1; done`,
+    'kill -KILL -- "-$pg" 2>/dev/null',
+    'for i in $(seq 1 100); do alive || { echo killed; exit 0; }; sleep 0.1; done',
+    'echo survived; exit 1',
+  ].join('\n');
+  const result = await execCollect(conn, bashCommand(script));
+  if (result.code !== 0) {
+    throw new MigratorError(
+      'INTERNAL',
+      `Processes of group ${pid} are still alive after KILL (${result.stdout.trim()}); check the host.`,
+    );
+  }
+  return { killed: result.stdout.trim() !== 'gone' };
+}
+
+/**
+ * Called once every byte is stored: reads the exit status and removes the output files. The
+ * `started` guard and `exit` stay as a tombstone (a few bytes) so that no later attempt can ever
+ * start the script again; the retention sweep removes tombstones.
+ */
+export async function finishRun(conn: SshConnection, executionId: string): Promise<RunState> {
+  const script = [
+    `run=${runDirExpr(executionId)}`,
+    '[ -d "$run/started" ] && echo started=1',
+    ...stateLines,
+    '[ -s "$run/exit" ] && rm -f "$run/stdout" "$run/stderr" "$run/wrapper.sh" "$run/pid" "$run/lock"',
+    'exit 0',
+  ].join('\n');
+  const result = await execCollect(conn, bashCommand(script));
+  if (result.code !== 0) throw channelFailure(result.code, 'read the exit status');
+  return parseState(result.stdout);
+}
+
+function channelFailure(code: number | null, what: string): MigratorError {
+  if (code === null) {
+    return new MigratorError('SSH_UNREACHABLE', `The SSH connection dropped while trying to ${what}; will retry.`);
+  }
+  return new MigratorError('INTERNAL', `Could not ${what} on the host (exit ${code}).`);
+}

@@ -1,0 +1,28 @@
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+
+import type { Activities } from '../activities';
+
+export interface MigrationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
+  identity?: string;
+}
+
+/** The worker hosting `migrationExecution` and its activities. */
+export function createMigrationWorker(options: MigrationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.identity ? { identity: options.identity } : {}),
+    activities: options.activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    // Cancellation reaches an activity only with a heartbeat answer: keep that path short.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+  });
+}

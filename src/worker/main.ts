@@ -1,0 +1,37 @@
+import { NativeConnection } from '@temporalio/worker';
+
+import { createActivities } from '../activities';
+import { loadConfig } from '../config';
+import { runMigrations } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { createMigrationWorker } from './createWorker';
+
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  await runMigrations(config.DATABASE_URL, logger);
+  const pool = createPool(config.DATABASE_URL);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const worker = await createMigrationWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      activities: createActivities({ pool, logger, killGraceSeconds: config.KILL_GRACE_SECONDS }),
+    });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+    // Worker.run() shuts down gracefully on SIGINT/SIGTERM; running scripts are left running
+    // on their hosts and re-attached by the next worker.
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+    await pool.end();
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error('The worker stopped on an error:', err);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+export { migrationExecution, progressQuery } from './migrationExecution';

@@ -1,0 +1,88 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+
+import type { Activities } from '../activities';
+import type { ExecutionInput, ExecutionOutcome, Phase, Progress, RunResult } from './types';
+
+export const progressQuery = defineQuery<Progress>('progress');
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
+
+const { prepareExecution, checkProductionSafety, validateScript, finalizeExecution } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+});
+
+/** Re-attaching after a crash is the point of retrying, so `runScript` gets a few more attempts. */
+function runScriptActivity(timeoutSeconds: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: `${timeoutSeconds + 600} seconds`,
+    heartbeatTimeout: '20 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 20 },
+  }).runScript;
+}
+
+/**
+ * One execution of a job on an environment: prepare, guard production, validate on the host,
+ * run detached with live output, record the outcome. The outcome is recorded also when the
+ * execution is cancelled; the workflow's own result mirrors it (failed workflows carry the code).
+ */
+export async function migrationExecution({ executionId }: ExecutionInput): Promise<RunResult> {
+  let phase: Phase = 'preparing';
+  let status = 'queued';
+  setHandler(progressQuery, () => ({ phase, status }));
+
+  const finish = async (outcome: Omit<ExecutionOutcome, 'executionId'>): Promise<void> => {
+    phase = 'finalizing';
+    status = outcome.status;
+    await CancellationScope.nonCancellable(() => finalizeExecution({ executionId, ...outcome }));
+    phase = 'done';
+  };
+
+  let result: RunResult;
+  try {
+    const plan = await prepareExecution(executionId);
+    phase = 'checking';
+    await checkProductionSafety(executionId);
+    phase = 'validating';
+    status = 'running';
+    await validateScript(executionId);
+    phase = 'running';
+    result = await runScriptActivity(plan.timeoutSeconds)(executionId);
+  } catch (err) {
+    if (isCancellation(err)) {
+      await finish({ status: 'cancelled', errorCode: 'CANCELLED', errorMessage: 'Cancelled by an operator; the remote process group was killed.' });
+      throw err;
+    }
+    const failure = describeFailure(err);
+    await finish({ status: 'failed', errorCode: failure.code, errorMessage: failure.message });
+    throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
+  }
+
+  if (result.exitCode !== 0) {
+    const message = `The script exited with code ${result.exitCode}; see its log for why.`;
+    await finish({ status: 'failed', exitCode: result.exitCode, errorCode: 'SCRIPT_FAILED', errorMessage: message });
+    throw ApplicationFailure.create({ type: 'SCRIPT_FAILED', message, nonRetryable: true, details: [{ exitCode: result.exitCode }] });
+  }
+  await finish({ status: 'succeeded', exitCode: 0 });
+  return result;
+}
+
+function describeFailure(err: unknown): { code: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.type) return { code: cause.type, message: cause.message };
+  if (cause instanceof TimeoutFailure) {
+    return { code: 'LOST', message: 'The worker running this step stopped answering and every retry timed out.' };
+  }
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,37 @@
+/** Types shared by the workflow and its activities. Ids, params and numbers only: never secrets. */
+
+export interface ExecutionInput {
+  executionId: string;
+}
+
+/** What `prepareExecution` resolved; safe to keep in history. */
+export interface ExecutionPlan {
+  executionId: string;
+  jobName: string;
+  environmentName: string;
+  production: boolean;
+  scriptPath: string;
+  interpreter: string;
+  argv: string[];
+  timeoutSeconds: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  lineCount: number;
+}
+
+export interface ExecutionOutcome {
+  executionId: string;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'rejected';
+  exitCode?: number | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+export type Phase = 'preparing' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';
+
+export interface Progress {
+  phase: Phase;
+  status: string;
+}

@@ -1,0 +1,46 @@
+import { Client } from 'pg';
+
+import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
+import { startDevServer } from '../../scripts/lib/temporalDevServer';
+import { runMigrations } from '../../src/db/migrate';
+import { testEnv, type SharedTestServices } from './env';
+
+/**
+ * Starts what every integration test shares: one Temporal dev server, one OpenSSH server on
+ * loopback, and a template database with the migrations applied (each test file copies it).
+ */
+export default async function globalSetup(): Promise<void> {
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const template = `migrator_template_${process.pid}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${template}`);
+  await admin.query(`create database ${template}`);
+  await admin.end();
+  const templateUrl = new URL(adminUrl);
+  templateUrl.pathname = `/${template}`;
+  await runMigrations(templateUrl.toString());
+
+  const [temporal, sshd] = await Promise.all([startDevServer(), startLoopbackSshd()]);
+  const shared: SharedTestServices = {
+    temporalAddress: temporal.address,
+    adminUrl,
+    template,
+    ssh: {
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKeyPath: sshd.privateKeyPath,
+      hostKeyFingerprint: sshd.hostKeyFingerprint,
+      dir: sshd.dir,
+    },
+  };
+  process.env[testEnv] = JSON.stringify(shared);
+  (globalThis as Record<string, unknown>).__migratorTestStop = async () => {
+    await Promise.all([temporal.stop(), sshd.stop()]);
+    const cleanup = new Client({ connectionString: adminUrl });
+    await cleanup.connect();
+    await cleanup.query(`drop database if exists ${template}`);
+    await cleanup.end();
+  };
+}

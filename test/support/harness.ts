@@ -1,0 +1,211 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { Client as PgClient, type Pool } from 'pg';
+
+import { createActivities } from '../../src/activities';
+import { createApp } from '../../src/api/app';
+import { seedAdminToken } from '../../src/api/auth';
+import { startServer, type RunningServer } from '../../src/api/server';
+import { createPool } from '../../src/db/pool';
+import { createLogger } from '../../src/logger';
+import { createMigrationWorker } from '../../src/worker/createWorker';
+import { sharedServices, type SharedTestServices } from './env';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary JSON
+  body: any;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** One test file's world: its own database and task queue on the shared servers, the real API and worker. */
+export interface Harness {
+  url: string;
+  adminToken: string;
+  pool: Pool;
+  temporal: Client;
+  services: SharedTestServices;
+  taskQueue: string;
+  scriptsDir: string;
+  request(method: string, urlPath: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse>;
+  writeScript(name: string, content: string, mode?: number): string;
+  createEnvironment(overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
+  createJob(overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
+  waitForExecution(id: string, until: (execution: ApiResponse['body']) => boolean, timeoutMs?: number): Promise<ApiResponse['body']>;
+  stop(): Promise<void>;
+}
+
+const quietLogger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+let runtimeInstalled = false;
+
+async function createDatabase(services: SharedTestServices): Promise<{ name: string; url: string }> {
+  const name = `migrator_test_${randomBytes(6).toString('hex')}`;
+  const admin = new PgClient({ connectionString: services.adminUrl });
+  await admin.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`create database ${name} template ${services.template}`);
+        break;
+      } catch (err) {
+        // Two files copying the template at the same instant: PostgreSQL refuses one; try again.
+        if (attempt > 20) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(services.adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+async function dropDatabase(services: SharedTestServices, name: string): Promise<void> {
+  const admin = new PgClient({ connectionString: services.adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+export async function startHarness(options: { worker?: boolean; killGraceSeconds?: number } = {}): Promise<Harness> {
+  const services = sharedServices();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+    runtimeInstalled = true;
+  }
+  const database = await createDatabase(services);
+  const pool = createPool(database.url);
+  const adminToken = randomBytes(24).toString('hex');
+  await seedAdminToken(pool, adminToken);
+  const taskQueue = `test-${randomUUID()}`;
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (options.worker !== false) {
+    nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    worker = await createMigrationWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle,
+      activities: createActivities({ pool, logger: quietLogger, killGraceSeconds: options.killGraceSeconds ?? 2 }),
+    });
+    workerRun = worker.run();
+  }
+
+  const server: RunningServer = await startServer(
+    createApp({ pool, temporal, logger: quietLogger, taskQueue, namespace: 'default', temporalUiUrl: 'http://127.0.0.1:8233' }),
+    0,
+    '127.0.0.1',
+  );
+  const scriptsDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-scripts-'));
+
+  const request: Harness['request'] = async (method, urlPath, body, opts = {}) => {
+    const token = opts.token === undefined ? adminToken : opts.token;
+    const headers: Record<string, string> = { ...opts.headers };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let payload: string | undefined = opts.rawBody;
+    if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${server.url}${urlPath}`, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+
+  const harness: Harness = {
+    url: server.url,
+    adminToken,
+    pool,
+    temporal,
+    services,
+    taskQueue,
+    scriptsDir,
+    request,
+    writeScript(name, content, mode = 0o755) {
+      const file = path.join(scriptsDir, name);
+      writeFileSync(file, content, { mode });
+      return file;
+    },
+    async createEnvironment(overrides = {}) {
+      const res = await request('POST', '/api/v1/environments', {
+        name: `env-${randomBytes(4).toString('hex')}`,
+        host: services.ssh.host,
+        port: services.ssh.port,
+        username: services.ssh.username,
+        privateKeyPath: services.ssh.privateKeyPath,
+        hostKeyFingerprint: services.ssh.hostKeyFingerprint,
+        nodePath: process.execPath,
+        ...overrides,
+      });
+      if (res.status !== 201) throw new Error(`createEnvironment: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async createJob(overrides = {}) {
+      const source = await request('POST', '/api/v1/sources', { name: `src-${randomBytes(4).toString('hex')}`, system: 'iclinic' });
+      if (source.status !== 201) throw new Error(`createSource: ${source.status} ${JSON.stringify(source.body)}`);
+      const res = await request('POST', '/api/v1/jobs', {
+        name: `job-${randomBytes(4).toString('hex')}`,
+        sourceId: source.body.id,
+        interpreter: 'node',
+        parameters: [],
+        timeoutSeconds: 600,
+        ...overrides,
+      });
+      if (res.status !== 201) throw new Error(`createJob: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async waitForExecution(id, until, timeoutMs = 45_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await request('GET', `/api/v1/executions/${id}`);
+        if (res.status === 200 && until(res.body)) return res.body;
+        if (Date.now() > deadline) throw new Error(`Execution ${id} did not reach the expected state: ${JSON.stringify(res.body)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop() {
+      await server.stop();
+      if (worker) {
+        worker.shutdown();
+        await workerRun;
+      }
+      await nativeConnection?.close();
+      await connection.close();
+      await pool.end();
+      if (!process.env.KEEP_TEST_DB) await dropDatabase(services, database.name);
+      rmSync(scriptsDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export const finalStatuses = ['succeeded', 'failed', 'cancelled', 'rejected'];
+
+export function isFinished(execution: { status: string }): boolean {
+  return finalStatuses.includes(execution.status);
+}
