@@ -45,10 +45,12 @@ async function waitUntilServing(address: string, deadline: number): Promise<void
 }
 
 /** Starts `temporal server start-dev` on free loopback ports; `ui` adds the web UI. */
-export async function startDevServer(options: { ui?: boolean; dbFilename?: string; port?: number } = {}): Promise<DevServer> {
+export async function startDevServer(
+  options: { ui?: boolean; uiPort?: number; dbFilename?: string; port?: number } = {},
+): Promise<DevServer> {
   const cli = temporalCliPath();
   const port = options.port ?? (await freePort());
-  const uiPort = options.ui ? await freePort() : null;
+  const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : null;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--namespace', 'default'];
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');

@@ -1,0 +1,37 @@
+import { LineSplitter } from '../../src/logs/lineSplitter';
+
+describe('LineSplitter', () => {
+  test('when chunks split lines anywhere, then lines come out whole with the offset just past each newline', () => {
+    const splitter = new LineSplitter(100);
+    const out = [...splitter.push(Buffer.from('ab')), ...splitter.push(Buffer.from('c\nde\n')), ...splitter.push(Buffer.from('f'))];
+    expect(out).toEqual([
+      { text: 'abc', endOffset: 104, continued: false },
+      { text: 'de', endOffset: 107, continued: false },
+    ]);
+    expect(splitter.offset).toBe(107);
+    expect(splitter.end()).toEqual([{ text: 'f', endOffset: 108, continued: false }]);
+  });
+
+  test('when lines end in CRLF, then the CR is dropped but counted in the offset', () => {
+    const splitter = new LineSplitter(0);
+    expect(splitter.push(Buffer.from('x\r\n\r\n'))).toEqual([
+      { text: 'x', endOffset: 3, continued: false },
+      { text: '', endOffset: 5, continued: false },
+    ]);
+  });
+
+  test('when bytes are not valid UTF-8 or contain NUL, then they become U+FFFD', () => {
+    const splitter = new LineSplitter(0);
+    const [line] = splitter.push(Buffer.from([0x61, 0xff, 0x00, 0x62, 0x0a]));
+    expect(line?.text).toBe('a\uFFFD\uFFFDb');
+  });
+
+  test('when a line is longer than the cap, then it is cut at a character boundary and marked continued', () => {
+    const splitter = new LineSplitter(0, 5);
+    const lines = splitter.push(Buffer.from('abcdé€fg\n'));
+    expect(lines.map((l) => l.text).join('')).toBe('abcdé€fg');
+    expect(lines.slice(0, -1).every((l) => l.continued)).toBe(true);
+    expect(lines.every((l) => !l.text.includes('\uFFFD'))).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ continued: false, endOffset: Buffer.byteLength('abcdé€fg\n') });
+  });
+});
