@@ -32,6 +32,7 @@ export interface RequestOptions {
 /** One test file's world: its own database and task queue on the shared servers, the real API and worker. */
 export interface Harness {
   url: string;
+  databaseUrl: string;
   adminToken: string;
   pool: Pool;
   temporal: Client;
@@ -139,6 +140,7 @@ export async function startHarness(options: { worker?: boolean; killGraceSeconds
 
   const harness: Harness = {
     url: server.url,
+    databaseUrl: database.url,
     adminToken,
     pool,
     temporal,
