@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { parse } from 'yaml';
+
+import { configSchema } from '../src/config';
+
+const root = path.resolve(__dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the compose file is arbitrary YAML
+const compose: any = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+
+function dependsOn(service: string): string[] {
+  const deps = compose.services[service].depends_on;
+  return Array.isArray(deps) ? deps : Object.keys(deps ?? {});
+}
+
+describe('docker-compose.yml', () => {
+  test('when parsed, then every service the app needs is there', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'worker']);
+  });
+
+  test.each(['api', 'worker'])('when the %s service starts, then it gets every configuration variable, pointing at the compose services', (name) => {
+    const env = compose.services[name].environment;
+    expect(Object.keys(env).sort()).toEqual(Object.keys(configSchema.shape).sort());
+    expect(new URL(env.DATABASE_URL).hostname).toBe('postgres');
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(env.MIGRATOR_ADMIN_TOKEN).toMatch(/^\$\{MIGRATOR_ADMIN_TOKEN:\?/);
+    expect(dependsOn(name)).toEqual(expect.arrayContaining(['postgres', 'temporal']));
+  });
+
+  test('when Temporal starts, then it runs on the compose PostgreSQL', () => {
+    const temporal = compose.services.temporal;
+    expect(temporal.image).toMatch(/^temporalio\/auto-setup:1\.29\./);
+    expect(temporal.environment.POSTGRES_SEEDS).toBe('postgres');
+    expect(dependsOn('temporal')).toContain('postgres');
+    expect(compose.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  test('when the admin tools run, then they register the five search attributes with their types', () => {
+    const script = compose.services['temporal-admin-tools'].command.join('\n');
+    for (const attr of ['MigrationJob:Keyword', 'MigrationSource:Keyword', 'MigrationEnvironment:Keyword', 'MigrationStartedBy:Keyword', 'MigrationProduction:Bool']) {
+      expect(script).toContain(attr);
+    }
+  });
+
+  test('when the image is built, then its runtime stage runs as a non-root user with dist and the migrations', () => {
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(runtime).toMatch(/^COPY db \.\/db$/m);
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+  });
+});
