@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
@@ -119,4 +119,27 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     await expectExactlyOnce(id, starts);
     expect(await runScriptAttempt(id)).toBeGreaterThan(1);
   }, 120_000);
+
+  test('when the cancel arrives while the worker is down, then the whole process tree is killed once a worker is back', async () => {
+    const first = startWorkerProcess(h);
+    workers.push(first);
+    const pidFile = path.join(h.scriptsDir, 'orphan.pids');
+    const script = h.writeScript('orphan.sh', `(trap '' TERM; exec sleep 600) & echo "$$ $!" > ${pidFile}\necho started\nsleep 600\n`);
+    const job = await h.createJob({ scriptPath: script, interpreter: 'bash', timeoutSeconds: 900 });
+    const res = await h.request('POST', '/api/v1/executions', { jobId: job.id, environmentId, params: {} });
+    await h.waitForExecution(res.body.id, (e) => e.lineCount >= 1, 60_000);
+    const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+
+    await stopProcess(first, 'SIGKILL');
+    expect((await h.request('POST', `/api/v1/executions/${res.body.id}/cancel`)).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 2000));
+    // No worker: nothing can have killed it yet.
+    expect(pids.every((pid) => existsSync(`/proc/${pid}`))).toBe(true);
+
+    workers.push(startWorkerProcess(h));
+    const done = await h.waitForExecution(res.body.id, isFinished, 90_000);
+    expect(done).toMatchObject({ status: 'cancelled', errorCode: 'CANCELLED' });
+    expect(pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'))).toEqual([]);
+  }, 150_000);
 });
+

@@ -9,6 +9,7 @@ import type { ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/ty
 import { loadExecutionContext, runSpecOf } from './context';
 import { withFailureMapping } from './failures';
 import { runScript } from './runScript';
+import { inspectRun, killRun } from '../ssh/remoteRun';
 import { checkRunnable } from './validateScript';
 
 export interface ActivityDeps {
@@ -76,6 +77,23 @@ export function createActivities(deps: ActivityDeps) {
         executionId,
         await targetOf(execution.environmentId),
       );
+    },
+
+    /**
+     * Kills the run's process group if it is still alive. The workflow calls it after a
+     * cancellation that `runScript` could not carry out itself (its worker was down, so the
+     * attempt timed out instead), so a cancel always ends with the process dead.
+     */
+    async stopRun(executionId: string): Promise<{ killed: boolean }> {
+      const { execution } = await loadExecutionContext(pool, executionId);
+      const conn = await connect(await targetOf(execution.environmentId));
+      try {
+        const state = await inspectRun(conn, executionId);
+        if (!state.started || state.pid === null) return { killed: false };
+        return await killRun(conn, state.pid, deps.killGraceSeconds);
+      } finally {
+        conn.close();
+      }
     },
 
     /** Records the outcome; idempotent, so a retry or a late duplicate changes nothing. */

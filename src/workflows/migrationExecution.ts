@@ -2,6 +2,7 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   defineQuery,
   isCancellation,
@@ -17,7 +18,7 @@ export const progressQuery = defineQuery<Progress>('progress');
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
 
-const { prepareExecution, checkProductionSafety, validateScript, finalizeExecution } = proxyActivities<Activities>({
+const { prepareExecution, checkProductionSafety, validateScript, stopRun, finalizeExecution } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry,
 });
@@ -60,9 +61,15 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
     phase = 'running';
     result = await runScriptActivity(plan.timeoutSeconds)(executionId);
   } catch (err) {
-    if (isCancellation(err)) {
+    if (isCancellation(err) || CancellationScope.current().consideredCancelled) {
+      if (phase === 'running') {
+        // runScript kills the group itself when its attempt is alive to hear the cancel; when
+        // the attempt was in retry backoff or its worker was down, nobody did. stopRun makes
+        // sure either way (a no-op when the group is already gone).
+        await CancellationScope.nonCancellable(() => stopRun(executionId));
+      }
       await finish({ status: 'cancelled', errorCode: 'CANCELLED', errorMessage: 'Cancelled by an operator; the remote process group was killed.' });
-      throw err;
+      throw isCancellation(err) ? err : new CancelledFailure('Cancelled by an operator.');
     }
     const failure = describeFailure(err);
     await finish({ status: 'failed', errorCode: failure.code, errorMessage: failure.message });
