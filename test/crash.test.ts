@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
+import { stopChild } from '../scripts/lib/processes';
 import { isFinished, startHarness, type Harness } from './support/harness';
 
 const lineCount = 150;
@@ -20,14 +20,6 @@ function startWorkerProcess(h: Harness): ChildProcess {
       LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',
-  });
-}
-
-function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
   });
 }
 
@@ -52,7 +44,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     ).id;
   });
   afterAll(async () => {
-    await Promise.all(workers.map((w) => stopProcess(w)));
+    await Promise.all(workers.map((w) => stopChild(w)));
     await sshd?.stop();
     await h?.stop();
   });
@@ -99,7 +91,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     const { id, starts } = await startCountingRun('sigkill');
     await h.waitForExecution(id, (e) => e.lineCount >= 20, 60_000);
 
-    await stopProcess(first, 'SIGKILL');
+    await stopChild(first, 'SIGKILL');
     const stored = (await h.request('GET', `/api/v1/executions/${id}`)).body.lineCount;
     expect(stored).toBeLessThan(lineCount);
 
@@ -130,7 +122,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     await h.waitForExecution(res.body.id, (e) => e.lineCount >= 1, 60_000);
     const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
 
-    await stopProcess(first, 'SIGKILL');
+    await stopChild(first, 'SIGKILL');
     expect((await h.request('POST', `/api/v1/executions/${res.body.id}/cancel`)).status).toBe(202);
     await new Promise((r) => setTimeout(r, 2000));
     // No worker: nothing can have killed it yet.

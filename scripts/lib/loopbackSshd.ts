@@ -4,6 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { stopChild } from './processes';
+
 /** A real OpenSSH server on 127.0.0.1 with generated keys, for the demo and integration tests. */
 export interface LoopbackSshd {
   host: string;
@@ -106,11 +108,6 @@ export async function startLoopbackSshd(baseDir?: string): Promise<LoopbackSshd>
     hostKeyFingerprint: fingerprint,
     dir,
     pid: child.pid ?? 0,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }

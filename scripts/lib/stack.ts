@@ -9,6 +9,7 @@ import { Client } from 'pg';
 
 import { runMigrations } from '../../src/db/migrate';
 import { freePort } from './loopbackSshd';
+import { stopChild } from './processes';
 import { startDevServer, type DevServer } from './temporalDevServer';
 
 export const cacheDir = path.join(process.env.MIGRATOR_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'migrator'));
@@ -133,16 +134,7 @@ export async function startStack(say: Say, options: { port?: number } = {}): Pro
     temporalUiUrl,
     logDir,
     async stop() {
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null) return resolve();
-              child.once('exit', () => resolve());
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(children.map((child) => stopChild(child)));
       await devServer?.stop();
     },
   };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
 import { freePort } from './loopbackSshd';
+import { stopChild } from './processes';
 
 /** Custom search attributes every execution sets; registered on dev servers at start. */
 export const searchAttributes: Record<string, 'Keyword' | 'Bool'> = {
@@ -70,11 +71,6 @@ export async function startDevServer(
     address,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     pid: child.pid ?? 0,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }

@@ -1,16 +1,11 @@
+import type { LoopbackSshd } from '../../scripts/lib/loopbackSshd';
+
 /** What globalSetup shares with every test file, through one environment variable. */
 export interface SharedTestServices {
   temporalAddress: string;
   adminUrl: string;
   template: string;
-  ssh: {
-    host: string;
-    port: number;
-    username: string;
-    privateKeyPath: string;
-    hostKeyFingerprint: string;
-    dir: string;
-  };
+  ssh: Pick<LoopbackSshd, 'host' | 'port' | 'username' | 'privateKeyPath' | 'hostKeyFingerprint' | 'dir'>;
 }
 
 export const testEnv = 'MIGRATOR_TEST_SERVICES';
