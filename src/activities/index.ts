@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 
 import { getEnvironment, sshTargetOf } from '../db/environments';
 import * as executions from '../db/executions';
+import * as slots from '../db/slots';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
 import { openConnection, type SshConnection, type SshTarget } from '../ssh/connection';
@@ -16,6 +18,8 @@ export interface ActivityDeps {
   pool: Pool;
   logger: Logger;
   killGraceSeconds: number;
+  /** Wakes queued executions when a slot frees; without it they notice by polling. */
+  temporal?: Client;
   /** Opens SSH connections; tests may wrap it to count or break connections. */
   connect?: (target: SshTarget) => Promise<SshConnection>;
 }
@@ -29,6 +33,20 @@ export function createActivities(deps: ActivityDeps) {
     const env = await getEnvironment(pool, environmentId);
     if (!env) throw new MigratorError('NOT_FOUND', `Environment ${environmentId} no longer exists.`);
     return sshTargetOf(env);
+  }
+
+  /** Signals the next queued executions of the environment that a slot may be free, or that they moved up. */
+  async function wakeQueued(executionId: string): Promise<void> {
+    if (!deps.temporal) return;
+    const execution = await executions.getExecution(pool, executionId);
+    const env = execution && (await getEnvironment(pool, execution.environmentId));
+    if (!env) return;
+    const waiting = await slots.nextQueued(pool, env.id, env.maxConcurrency);
+    const results = await Promise.allSettled(waiting.map((workflowId) => deps.temporal!.workflow.getHandle(workflowId).signal('slotFreed')));
+    for (const [i, result] of results.entries()) {
+      // Not fatal: the queued workflow also polls for its slot.
+      if (result.status === 'rejected') deps.logger.warn({ workflowId: waiting[i], err: result.reason }, 'could not wake a queued execution');
+    }
   }
 
   return withFailureMapping({
@@ -45,6 +63,14 @@ export function createActivities(deps: ActivityDeps) {
         argv: ctx.argv,
         timeoutSeconds: ctx.job.timeoutSeconds,
       };
+    },
+
+    /** Takes a run slot on the environment if this execution is next in line (FIFO). */
+    async acquireSlot(executionId: string): Promise<slots.SlotAnswer> {
+      const answer = await slots.acquireSlot(pool, executionId);
+      // The next in line may have asked while this one was still queued ahead of it.
+      if (answer.acquired) await wakeQueued(executionId);
+      return answer;
     },
 
     /** A production environment runs only when its name was typed back in `confirmProduction`. */
@@ -105,6 +131,7 @@ export function createActivities(deps: ActivityDeps) {
         errorCode: (outcome.errorCode ?? null) as executions.Execution['errorCode'],
         errorMessage: outcome.errorMessage ?? null,
       });
+      await wakeQueued(outcome.executionId);
     },
   });
 }

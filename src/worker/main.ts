@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { connectTemporalClient } from '../temporal/client';
 import { createMigrationWorker } from './createWorker';
 
 async function run(): Promise<void> {
@@ -13,12 +14,13 @@ async function run(): Promise<void> {
   await runMigrations(config.DATABASE_URL, logger);
   const pool = createPool(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = await connectTemporalClient(config);
   try {
     const worker = await createMigrationWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ pool, logger, killGraceSeconds: config.KILL_GRACE_SECONDS }),
+      activities: createActivities({ pool, logger, temporal, killGraceSeconds: config.KILL_GRACE_SECONDS }),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
     // Worker.run() shuts down gracefully on SIGINT/SIGTERM; running scripts are left running
@@ -26,6 +28,7 @@ async function run(): Promise<void> {
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    await temporal.connection.close();
     await connection.close();
     await pool.end();
   }

@@ -4,7 +4,9 @@ import {
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
+  condition,
   defineQuery,
+  defineSignal,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -15,10 +17,12 @@ import type { Activities } from '../activities';
 import type { ExecutionInput, ExecutionOutcome, Phase, Progress, RunResult } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
+/** Sent by `finalizeExecution` of another execution when a slot on the environment may be free. */
+export const slotFreedSignal = defineSignal('slotFreed');
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
 
-const { prepareExecution, checkProductionSafety, validateScript, stopRun, finalizeExecution } = proxyActivities<Activities>({
+const { prepareExecution, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry,
 });
@@ -41,7 +45,12 @@ function runScriptActivity(timeoutSeconds: number) {
 export async function migrationExecution({ executionId }: ExecutionInput): Promise<RunResult> {
   let phase: Phase = 'preparing';
   let status = 'queued';
-  setHandler(progressQuery, () => ({ phase, status }));
+  let queuePosition: number | null = null;
+  let wakeUps = 0;
+  setHandler(progressQuery, () => ({ phase, status, queuePosition }));
+  setHandler(slotFreedSignal, () => {
+    wakeUps += 1;
+  });
 
   const finish = async (outcome: Omit<ExecutionOutcome, 'executionId'>): Promise<void> => {
     phase = 'finalizing';
@@ -53,6 +62,15 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
   let result: RunResult;
   try {
     const plan = await prepareExecution(executionId);
+    phase = 'queued';
+    for (;;) {
+      // Read before asking, so a wake-up that arrives during the activity is not missed.
+      const seen = wakeUps;
+      const slot = await acquireSlot(executionId);
+      queuePosition = slot.acquired ? null : slot.position;
+      if (slot.acquired) break;
+      await condition(() => wakeUps !== seen, '15 seconds');
+    }
     phase = 'checking';
     await checkProductionSafety(executionId);
     phase = 'validating';

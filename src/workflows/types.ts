@@ -29,9 +29,11 @@ export interface ExecutionOutcome {
   errorMessage?: string | null;
 }
 
-export type Phase = 'preparing' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';
+export type Phase = 'preparing' | 'queued' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';
 
 export interface Progress {
   phase: Phase;
   status: string;
+  /** Executions ahead of this one while it waits for a slot. */
+  queuePosition: number | null;
 }

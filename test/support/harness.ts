@@ -108,7 +108,7 @@ export async function startHarness(options: { worker?: boolean; killGraceSeconds
       namespace: 'default',
       taskQueue,
       workflowBundle,
-      activities: createActivities({ pool, logger: quietLogger, killGraceSeconds: options.killGraceSeconds ?? 2 }),
+      activities: createActivities({ pool, logger: quietLogger, temporal, killGraceSeconds: options.killGraceSeconds ?? 2 }),
     });
     workerRun = worker.run();
   }

@@ -10,6 +10,7 @@ import * as executions from '../../db/executions';
 import { getJob } from '../../db/jobs';
 import { readLines } from '../../db/logStore';
 import { withTransaction } from '../../db/pool';
+import { queuePosition } from '../../db/slots';
 import { paramsSchemaFor } from '../../jobs/parameters';
 import type { migrationExecution } from '../../workflows';
 import { requireRole } from '../auth';
@@ -107,7 +108,8 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
   });
 
   router.get('/executions/:id', requireRole('viewer'), async (req, res) => {
-    res.json(view(await load(req.params.id as string)));
+    const execution = await load(req.params.id as string);
+    res.json({ ...view(execution), queuePosition: await queuePosition(pool, execution.id) });
   });
 
   router.get('/executions/:id/logs', requireRole('viewer'), async (req, res) => {
