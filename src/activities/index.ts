@@ -11,7 +11,7 @@ import type { ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/ty
 import { loadExecutionContext, runSpecOf } from './context';
 import { withFailureMapping } from './failures';
 import { runScript } from './runScript';
-import { inspectRun, killRun } from '../ssh/remoteRun';
+import { killRun } from '../ssh/remoteRun';
 import { checkRunnable } from './validateScript';
 
 export interface ActivityDeps {
@@ -111,12 +111,14 @@ export function createActivities(deps: ActivityDeps) {
      * attempt timed out instead), so a cancel always ends with the process dead.
      */
     async stopRun(executionId: string): Promise<{ killed: boolean }> {
+      // The usual case: runScript heard the cancel and already confirmed the group dead.
+      if (await executions.remoteStopped(pool, executionId)) return { killed: false };
       const { execution } = await loadExecutionContext(pool, executionId);
       const conn = await connect(await targetOf(execution.environmentId));
       try {
-        const state = await inspectRun(conn, executionId);
-        if (!state.started || state.pid === null) return { killed: false };
-        return await killRun(conn, state.pid, deps.killGraceSeconds);
+        const result = await killRun(conn, executionId, deps.killGraceSeconds);
+        await executions.markRemoteStopped(pool, executionId);
+        return result;
       } finally {
         conn.close();
       }

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 
-import { recordExitCode } from '../db/executions';
+import { markRemoteStopped, recordExitCode } from '../db/executions';
 import { readPosition, type ReadPosition } from '../db/logStore';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
@@ -67,10 +67,13 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
       throw activity.cancellationSignal.reason;
     }
     if (ending === 'cancelled' || ending === 'timed_out') {
-      const { killed } = await killRun(conn, pid, deps.killGraceSeconds);
+      const { killed } = await killRun(conn, executionId, deps.killGraceSeconds);
+      await markRemoteStopped(deps.pool, executionId);
       log.info({ ending, killed }, 'run killed');
     }
     const tailCodes = await tails;
+    // A failed write to PostgreSQL closes the channels too: report that, not a dropped connection.
+    pump.throwIfFailed();
     if (tailCodes.some((code) => code === null)) {
       throw new MigratorError('SSH_UNREACHABLE', 'The SSH connection dropped while following the output; re-attaching.');
     }

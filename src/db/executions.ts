@@ -74,6 +74,16 @@ export async function recordExitCode(pool: Pool, id: string, exitCode: number): 
   await pool.query('update executions set exit_code = $2 where id = $1', [id, exitCode]);
 }
 
+/** runScript confirmed the remote process group dead (cancel or timeout). */
+export async function markRemoteStopped(pool: Pool, id: string): Promise<void> {
+  await pool.query('update executions set remote_stopped_at = coalesce(remote_stopped_at, now()) where id = $1', [id]);
+}
+
+export async function remoteStopped(pool: Pool, id: string): Promise<boolean> {
+  const { rows } = await pool.query('select remote_stopped_at is not null as stopped from executions where id = $1', [id]);
+  return rows[0]?.stopped === true;
+}
+
 /** Records the outcome once; later calls (retries, replays) leave the first outcome as it was. */
 export async function finalizeExecution(
   pool: Pool,

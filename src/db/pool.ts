@@ -12,6 +12,13 @@ export function createPool(databaseUrl: string, max = 10): Pool {
 /** Runs `fn` in a transaction on one client, committing on success and rolling back on error. */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // While checked out, a dropped connection is reported on the client, not the pool; without a
+  // listener that 'error' event would crash the process. The failing query rejects anyway.
+  let broken = false;
+  const ignore = (): void => {
+    broken = true;
+  };
+  client.on('error', ignore);
   try {
     await client.query('begin');
     const result = await fn(client);
@@ -21,6 +28,8 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     await client.query('rollback').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.off('error', ignore);
+    // A client whose connection broke is destroyed instead of going back to the pool.
+    client.release(broken);
   }
 }

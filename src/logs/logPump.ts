@@ -99,6 +99,11 @@ export class LogPump {
     return this.position;
   }
 
+  /** Throws the error that stopped storing lines, if any (the attempt must fail and re-attach). */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
   close(): void {
     clearInterval(this.timer);
     for (const source of this.sources) source.close();

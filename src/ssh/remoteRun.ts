@@ -170,12 +170,15 @@ export function followOutput(conn: SshConnection, executionId: string, stream: O
 }
 
 /**
- * Kills the whole process group: TERM, up to `graceSeconds` for the job to end, then KILL.
- * Resolves only when no live (non-zombie) process is left in the group.
+ * Kills the run's whole process group (its pid is the group id): TERM, up to `graceSeconds`
+ * for the job to end, then KILL. Resolves only when no live (non-zombie) process is left in the
+ * group. One round trip; a run that never started or already ended is `killed: false`.
  */
-export async function killRun(conn: SshConnection, pid: number, graceSeconds: number): Promise<{ killed: boolean }> {
+export async function killRun(conn: SshConnection, executionId: string, graceSeconds: number): Promise<{ killed: boolean }> {
   const script = [
-    `pg=${pid}`,
+    `run=${runDirExpr(executionId)}`,
+    'pg=$(cat "$run/pid" 2>/dev/null)',
+    'case "$pg" in ""|*[!0-9]*) echo gone; exit 0;; esac',
     `alive() { ps -e -o pgid=,stat= | awk -v pg="$pg" '$1 == pg && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }`,
     'alive || { echo gone; exit 0; }',
     'kill -TERM -- "-$pg" 2>/dev/null',
@@ -188,7 +191,7 @@ export async function killRun(conn: SshConnection, pid: number, graceSeconds: nu
   if (result.code !== 0) {
     throw new MigratorError(
       'INTERNAL',
-      `Processes of group ${pid} are still alive after KILL (${result.stdout.trim()}); check the host.`,
+      `Processes of run ${executionId} are still alive after KILL (${result.stdout.trim()}); check the host.`,
     );
   }
   return { killed: result.stdout.trim() !== 'gone' };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -50,8 +51,22 @@ export interface Harness {
 const quietLogger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 let runtimeInstalled = false;
 
-async function createDatabase(services: SharedTestServices): Promise<{ name: string; url: string }> {
+async function createDatabase(services: SharedTestServices, adminUrl?: string): Promise<{ name: string; url: string }> {
   const name = `migrator_test_${randomBytes(6).toString('hex')}`;
+  const url = new URL(adminUrl ?? services.adminUrl);
+  url.pathname = `/${name}`;
+  if (adminUrl) {
+    // Another server (a test's own PostgreSQL): no template there, so migrate the real way.
+    const admin = new PgClient({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    execFileSync(process.execPath, [require.resolve('tsx/cli'), path.resolve(__dirname, '..', '..', 'scripts', 'migrate.ts')], {
+      env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    return { name, url: url.toString() };
+  }
   const admin = new PgClient({ connectionString: services.adminUrl });
   await admin.connect();
   try {
@@ -68,25 +83,31 @@ async function createDatabase(services: SharedTestServices): Promise<{ name: str
   } finally {
     await admin.end();
   }
-  const url = new URL(services.adminUrl);
-  url.pathname = `/${name}`;
   return { name, url: url.toString() };
 }
 
-async function dropDatabase(services: SharedTestServices, name: string): Promise<void> {
-  const admin = new PgClient({ connectionString: services.adminUrl });
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new PgClient({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);
   await admin.end();
 }
 
-export async function startHarness(options: { worker?: boolean; killGraceSeconds?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** false: no in-process worker (the test runs worker processes itself). */
+  worker?: boolean;
+  killGraceSeconds?: number;
+  /** Another PostgreSQL server to create this file's database on. */
+  adminUrl?: string;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const services = sharedServices();
   if (!runtimeInstalled) {
     Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
     runtimeInstalled = true;
   }
-  const database = await createDatabase(services);
+  const database = await createDatabase(services, options.adminUrl);
   const pool = createPool(database.url);
   const adminToken = randomBytes(24).toString('hex');
   await seedAdminToken(pool, adminToken);
@@ -199,7 +220,7 @@ export async function startHarness(options: { worker?: boolean; killGraceSeconds
       await nativeConnection?.close();
       await connection.close();
       await pool.end();
-      if (!process.env.KEEP_TEST_DB) await dropDatabase(services, database.name);
+      if (!process.env.KEEP_TEST_DB && !options.adminUrl) await dropDatabase(services.adminUrl, database.name);
       rmSync(scriptsDir, { recursive: true, force: true });
     },
   };
