@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
 import { stopChild } from '../scripts/lib/processes';
-import { countingLines, expectExactlyOnce, runScriptAttempt, startCountingRun } from './support/countingRun';
+import { countingLines, expectExactlyOnce, linesBeforeRelease, runScriptAttempt, startCountingRun } from './support/countingRun';
 import { isFinished, startHarness, type Harness } from './support/harness';
 
 /** A worker as its own OS process, so the test can SIGKILL it like a crash would. */
@@ -51,12 +51,13 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
   test('when the worker is SIGKILLed mid-run and a new one starts, then the execution succeeds, the script started once and every line is stored once in order', async () => {
     const first = startWorkerProcess(h);
     workers.push(first);
-    const { id, starts } = await startCountingRun(h, environmentId, 'sigkill');
-    await h.waitForExecution(id, (e) => e.lineCount >= 20, 60_000);
+    const { id, starts, release } = await startCountingRun(h, environmentId, 'sigkill');
+    await h.waitForExecution(id, (e) => e.lineCount >= linesBeforeRelease, 60_000);
 
     await stopChild(first, 'SIGKILL');
-    const stored = (await h.request('GET', `/api/v1/executions/${id}`)).body.lineCount;
-    expect(stored).toBeLessThan(countingLines);
+    // The script goes on printing while no worker follows it.
+    release();
+    expect((await h.request('GET', `/api/v1/executions/${id}`)).body.lineCount).toBeLessThan(countingLines);
 
     workers.push(startWorkerProcess(h));
     await expectExactlyOnce(h, id, starts);
@@ -65,12 +66,13 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
 
   test('when the SSH connections are dropped mid-run (sshd session processes killed), then the run is re-attached and stored exactly once', async () => {
     workers.push(startWorkerProcess(h));
-    const { id, starts } = await startCountingRun(h, environmentId, 'sshdrop');
-    await h.waitForExecution(id, (e) => e.lineCount >= 20, 60_000);
+    const { id, starts, release } = await startCountingRun(h, environmentId, 'sshdrop');
+    await h.waitForExecution(id, (e) => e.lineCount >= linesBeforeRelease, 60_000);
 
     // The listener's children are the per-connection sshd processes: killing them drops the TCP connections.
     execFileSync('pkill', ['-KILL', '-P', String(sshd.pid)]);
     expect((await h.request('GET', `/api/v1/executions/${id}`)).body.lineCount).toBeLessThan(countingLines);
+    release();
     await expectExactlyOnce(h, id, starts);
     expect(await runScriptAttempt(h, id)).toBeGreaterThan(1);
   }, 120_000);

@@ -1,5 +1,5 @@
 import { startPrivatePostgres, type PrivatePostgres } from '../scripts/lib/privatePostgres';
-import { countingLines, expectExactlyOnce, runScriptAttempt, startCountingRun } from './support/countingRun';
+import { countingLines, expectExactlyOnce, linesBeforeRelease, runScriptAttempt, startCountingRun } from './support/countingRun';
 import { startHarness, type Harness } from './support/harness';
 
 async function serverStartTime(h: Harness): Promise<number> {
@@ -24,8 +24,8 @@ describe('PostgreSQL restarts mid-run', () => {
   });
 
   test('when PostgreSQL restarts while a script prints, then nothing is lost, nothing is stored twice, and the script started once', async () => {
-    const { id, starts } = await startCountingRun(h, environmentId, 'pgrestart');
-    await h.waitForExecution(id, (e) => e.lineCount >= 20, 60_000);
+    const { id, starts, release } = await startCountingRun(h, environmentId, 'pgrestart');
+    await h.waitForExecution(id, (e) => e.lineCount >= linesBeforeRelease, 60_000);
     const bootedBefore = await serverStartTime(h);
 
     pg.restart();
@@ -33,6 +33,7 @@ describe('PostgreSQL restarts mid-run', () => {
     const running = (await h.request('GET', `/api/v1/executions/${id}`)).body;
     expect(running.lineCount).toBeLessThan(countingLines);
     expect(await serverStartTime(h)).toBeGreaterThan(bootedBefore);
+    release();
 
     await expectExactlyOnce(h, id, starts);
     // A flush in flight fails the attempt (then attempt 2 re-attaches); a restart between flushes

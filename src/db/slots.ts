@@ -33,7 +33,8 @@ export async function acquireSlot(pool: Pool, executionId: string): Promise<Slot
     );
     const { running, ahead } = counts[0]!;
     if (ahead > 0 || running >= row.max_concurrency) return { acquired: false, position: ahead };
-    await client.query(`update executions set status = 'running', started_at = coalesce(started_at, now()) where id = $1`, [executionId]);
+    // clock_timestamp(), not now(): the grant time under the lock, not when this transaction began.
+    await client.query(`update executions set status = 'running', started_at = coalesce(started_at, clock_timestamp()) where id = $1`, [executionId]);
     return { acquired: true, position: 0 };
   });
 }

@@ -1,26 +1,42 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { isFinished, type Harness } from './harness';
 
-/** How many numbered lines a counting run prints, one every 40 ms (about 6 s). */
+/** How many numbered lines a counting run prints. */
 export const countingLines = 150;
+/** It prints this many, then waits for `release()`: the fault lands mid-run whatever the load. */
+export const linesBeforeRelease = 20;
+
+export interface CountingRun {
+  id: string;
+  /** File on the host with one line per start of the script. */
+  starts: string;
+  /** Lets the script print the rest of its lines and exit. */
+  release(): void;
+}
 
 /** Starts a script that records each of its starts on the host and prints numbered lines. */
-export async function startCountingRun(h: Harness, environmentId: string, name: string): Promise<{ id: string; starts: string }> {
+export async function startCountingRun(h: Harness, environmentId: string, name: string): Promise<CountingRun> {
   const starts = path.join(h.scriptsDir, `${name}.starts`);
+  const releaseFile = path.join(h.scriptsDir, `${name}.release`);
   const script = h.writeScript(
     `${name}.js`,
     [
-      `require('fs').appendFileSync(${JSON.stringify(starts)}, 'start\\n');`,
+      "const fs = require('fs');",
+      `fs.appendFileSync(${JSON.stringify(starts)}, 'start\\n');`,
       'let i = 0;',
-      `const t = setInterval(() => { i += 1; console.log('line ' + i); if (i === ${countingLines}) clearInterval(t); }, 40);`,
+      'const t = setInterval(() => {',
+      `  if (i === ${linesBeforeRelease} && !fs.existsSync(${JSON.stringify(releaseFile)})) return;`,
+      "  i += 1; console.log('line ' + i);",
+      `  if (i === ${countingLines}) clearInterval(t);`,
+      '}, 20);',
     ].join('\n'),
   );
   const job = await h.createJob({ scriptPath: script });
   const res = await h.request('POST', '/api/v1/executions', { jobId: job.id, environmentId, params: {} });
   if (res.status !== 202) throw new Error(`start: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, starts };
+  return { id: res.body.id, starts, release: () => writeFileSync(releaseFile, '') };
 }
 
 /** The run succeeded, started once on the host, and every line is stored once, in order. */
