@@ -99,6 +99,8 @@ export interface HarnessOptions {
   killGraceSeconds?: number;
   /** Another PostgreSQL server to create this file's database on. */
   adminUrl?: string;
+  /** Another Temporal server (a test's own) instead of the shared one. */
+  temporalAddress?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -112,14 +114,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const adminToken = randomBytes(24).toString('hex');
   await seedAdminToken(pool, adminToken);
   const taskQueue = `test-${randomUUID()}`;
-  const connection = await Connection.connect({ address: services.temporalAddress });
+  const temporalAddress = options.temporalAddress ?? services.temporalAddress;
+  const connection = await Connection.connect({ address: temporalAddress });
   const temporal = new Client({ connection, namespace: 'default' });
 
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
   if (options.worker !== false) {
-    nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
+    nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
       logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
