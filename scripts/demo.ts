@@ -32,7 +32,7 @@ async function run(): Promise<boolean> {
   let stack: Stack | undefined;
   try {
     say('SSH: starting an OpenSSH server on loopback with freshly generated keys...');
-    sshd = await startLoopbackSshd(path.join(cacheDir, 'demo-sshd'));
+    sshd = await startLoopbackSshd({ baseDir: path.join(cacheDir, 'demo-sshd') });
     say(`SSH: sshd on ${sshd.host}:${sshd.port}, host key ${sshd.hostKeyFingerprint}`);
     stack = await startStack(say);
 

@@ -18,6 +18,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds between TERM and KILL when a run is cancelled or times out. */
   KILL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
+  /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
+  SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -49,5 +49,7 @@ describe('per-environment concurrency', () => {
     // still reach the host in either order, so the host journal is not asked for the order.
     const grants = [...finished].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).map((e) => e.id);
     expect(grants).toEqual(ids);
+    // Every activity of all five executions went over one pooled SSH connection.
+    expect(h.ssh.stats().opened).toBe(1);
   }, 120_000);
 });

@@ -42,8 +42,11 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
       })
     ).id;
   });
+  afterEach(async () => {
+    // A worker left from an earlier test would poll the same task queue and spoil the next fault.
+    await Promise.all(workers.splice(0).map((w) => stopChild(w)));
+  });
   afterAll(async () => {
-    await Promise.all(workers.map((w) => stopChild(w)));
     await sshd?.stop();
     await h?.stop();
   });

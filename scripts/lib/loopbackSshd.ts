@@ -50,8 +50,16 @@ function waitForBanner(port: number, deadline: number): Promise<void> {
   });
 }
 
+export interface LoopbackSshdOptions {
+  /** Where keys and config go (a fresh temporary directory by default). */
+  baseDir?: string;
+  /** sshd's `MaxSessions`: channels per connection (OpenSSH's default is 10). */
+  maxSessions?: number;
+}
+
 /** Starts `sshd -D` on a free loopback port; the caller's user logs in with a fresh key. */
-export async function startLoopbackSshd(baseDir?: string): Promise<LoopbackSshd> {
+export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Promise<LoopbackSshd> {
+  const { baseDir, maxSessions = 10 } = options;
   if (!existsSync(sshdBinary)) {
     throw new Error(`No OpenSSH server at ${sshdBinary}; install it with \`apt-get install -y openssh-server\`.`);
   }
@@ -85,7 +93,7 @@ export async function startLoopbackSshd(baseDir?: string): Promise<LoopbackSshd>
       'PubkeyAuthentication yes',
       'PermitRootLogin prohibit-password',
       `AllowUsers ${username}`,
-      'MaxSessions 10',
+      `MaxSessions ${maxSessions}`,
       'MaxStartups 100:30:200',
       'LogLevel ERROR',
       '',

@@ -6,7 +6,8 @@ import * as executions from '../db/executions';
 import * as slots from '../db/slots';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
-import { openConnection, type SshConnection, type SshTarget } from '../ssh/connection';
+import type { SshTarget } from '../ssh/connection';
+import type { SshPool } from '../ssh/sshPool';
 import type { ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
 import { withFailureMapping } from './failures';
@@ -20,14 +21,13 @@ export interface ActivityDeps {
   killGraceSeconds: number;
   /** Wakes queued executions when a slot frees; without it they notice by polling. */
   temporal?: Client;
-  /** Opens SSH connections; tests may wrap it to count or break connections. */
-  connect?: (target: SshTarget) => Promise<SshConnection>;
+  /** SSH connections shared by every activity of this worker, one per host and credentials. */
+  ssh: SshPool;
 }
 
 /** Builds the activities of `migrationExecution` around their dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  const { pool } = deps;
-  const connect = deps.connect ?? ((target: SshTarget) => openConnection(target));
+  const { pool, ssh } = deps;
 
   async function targetOf(environmentId: string): Promise<SshTarget> {
     const env = await getEnvironment(pool, environmentId);
@@ -88,18 +88,14 @@ export function createActivities(deps: ActivityDeps) {
     async validateScript(executionId: string): Promise<void> {
       const ctx = await loadExecutionContext(pool, executionId);
       await executions.markRunning(pool, executionId);
-      const conn = await connect(sshTargetOf(ctx.environment));
-      try {
-        await checkRunnable(conn, runSpecOf(ctx), `${ctx.environment.host} (environment "${ctx.environment.name}")`);
-      } finally {
-        conn.close();
-      }
+      const session = await ssh.session(sshTargetOf(ctx.environment));
+      await checkRunnable(session, runSpecOf(ctx), `${ctx.environment.host} (environment "${ctx.environment.name}")`);
     },
 
     async runScript(executionId: string): Promise<RunResult> {
       const { execution } = await loadExecutionContext(pool, executionId);
       return runScript(
-        { pool, connect, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds },
+        { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds },
         executionId,
         await targetOf(execution.environmentId),
       );
@@ -114,14 +110,10 @@ export function createActivities(deps: ActivityDeps) {
       // The usual case: runScript heard the cancel and already confirmed the group dead.
       if (await executions.remoteStopped(pool, executionId)) return { killed: false };
       const { execution } = await loadExecutionContext(pool, executionId);
-      const conn = await connect(await targetOf(execution.environmentId));
-      try {
-        const result = await killRun(conn, executionId, deps.killGraceSeconds);
-        await executions.markRemoteStopped(pool, executionId);
-        return result;
-      } finally {
-        conn.close();
-      }
+      const session = await ssh.session(await targetOf(execution.environmentId));
+      const result = await killRun(session, executionId, deps.killGraceSeconds);
+      await executions.markRemoteStopped(pool, executionId);
+      return result;
     },
 
     /** Records the outcome; idempotent, so a retry or a late duplicate changes nothing. */

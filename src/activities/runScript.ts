@@ -6,14 +6,15 @@ import { readPosition, type ReadPosition } from '../db/logStore';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
 import { LogPump } from '../logs/logPump';
-import type { SshConnection, SshTarget } from '../ssh/connection';
+import type { SshSession, SshTarget } from '../ssh/connection';
+import type { SshPool } from '../ssh/sshPool';
 import { ensureStarted, finishRun, followOutput, killRun, type OutputStream, type RunSpec } from '../ssh/remoteRun';
 import type { RunResult } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
 
 export interface RunScriptDeps {
   pool: Pool;
-  connect: (target: SshTarget) => Promise<SshConnection>;
+  ssh: SshPool;
   logger: Logger;
   killGraceSeconds: number;
   heartbeatIntervalMs?: number;
@@ -41,7 +42,7 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
   }
   const activity = Context.current();
   const log = deps.logger.child({ executionId, attempt: activity.info.attempt });
-  const conn = await deps.connect(target);
+  const conn = await deps.ssh.session(target);
   let pump: LogPump | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   try {
@@ -101,11 +102,10 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
   } finally {
     clearInterval(heartbeat);
     pump?.close();
-    conn.close();
   }
 }
 
-async function startOrFindRun(conn: SshConnection, spec: RunSpec, log: Logger): Promise<number> {
+async function startOrFindRun(conn: SshSession, spec: RunSpec, log: Logger): Promise<number> {
   const state = await ensureStarted(conn, spec);
   if (state.pid === null) {
     throw new MigratorError(

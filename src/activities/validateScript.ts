@@ -1,7 +1,7 @@
 import { quote } from 'shell-quote';
 
 import { MigratorError } from '../errors';
-import type { SshConnection } from '../ssh/connection';
+import type { SshSession } from '../ssh/connection';
 import { execCollect } from '../ssh/exec';
 import { bashCommand, interpreterCommand, type RunSpec } from '../ssh/remoteRun';
 
@@ -14,7 +14,7 @@ const exit = { missingTool: 10, scriptMissing: 11, scriptUnreadable: 12, notExec
  * for `exec` jobs), that the interpreter resolves through the environment's `shellInit`, and
  * that the tools of the run protocol are there.
  */
-export async function checkRunnable(conn: SshConnection, spec: RunSpec, where: string): Promise<void> {
+export async function checkRunnable(conn: SshSession, spec: RunSpec, where: string): Promise<void> {
   const script = quote([spec.scriptPath]);
   const interpreter = interpreterCommand(spec)[0];
   const lines = [

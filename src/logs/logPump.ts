@@ -3,7 +3,7 @@ import type { ClientChannel } from 'ssh2';
 
 import { appendBatch, type ReadPosition, type StoredLine } from '../db/logStore';
 import { coerceError } from '../errors';
-import type { OutputStream } from '../ssh/remoteRun';
+import { stopFollowing, type OutputStream } from '../ssh/remoteRun';
 import { LineSplitter } from './lineSplitter';
 
 export interface LogPumpOptions {
@@ -106,7 +106,7 @@ export class LogPump {
 
   close(): void {
     clearInterval(this.timer);
-    for (const source of this.sources) source.close();
+    for (const source of this.sources) stopFollowing(source);
   }
 
   private add(stream: OutputStream, lines: ReturnType<LineSplitter['push']>): void {
@@ -143,7 +143,7 @@ export class LogPump {
       this.options.onCommitted?.(batch, to);
     } catch (err) {
       this.failure = coerceError(err);
-      for (const source of this.sources) source.close();
+      for (const source of this.sources) stopFollowing(source);
       return;
     }
     if (this.pending.length < this.highWater) for (const source of this.sources) source.resume();

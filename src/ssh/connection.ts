@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 
 import { MigratorError } from '../errors';
 
@@ -22,12 +22,22 @@ export interface ConnectOptions {
   /** Accept an unpinned host key and report it; only the admin's connectivity check does this. */
   trustOnFirstUse?: boolean;
   readyTimeoutMs?: number;
+  /** A connection whose server misses three keepalives in a row is closed (and replaced by the pool). */
+  keepaliveIntervalMs?: number;
 }
 
-export interface SshConnection {
-  client: Client;
+/** Where remote commands run: one connection, or a pool's session spreading channels over several. */
+export interface SshSession {
   /** The fingerprint the server presented, as `ssh-keygen -lf` prints it. */
   hostKeyFingerprint: string;
+  /** Opens an exec channel; use `openChannel`, which refuses commands sshd would choke on. */
+  exec(command: string): Promise<ClientChannel>;
+}
+
+export interface SshConnection extends SshSession {
+  /** True once the transport is gone (closed by either side, or keepalive gave up). */
+  readonly closed: boolean;
+  onClose(listener: () => void): void;
   close(): void;
 }
 
@@ -104,14 +114,14 @@ export async function openConnection(target: SshTarget, options: ConnectOptions 
       // A later transport error (connection dropped) must not crash the process; callers see it
       // as a closed channel and classify it there.
       client.on('error', () => undefined);
-      resolve({ client, hostKeyFingerprint: presented ?? '', close: () => client.end() });
+      resolve(readyConnection(client, presented ?? ''));
     });
     client.connect({
       host: target.host,
       port: target.port,
       username: target.username,
       readyTimeout: options.readyTimeoutMs ?? 20_000,
-      keepaliveInterval: 10_000,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         presented = fingerprintOf(key);
@@ -120,6 +130,46 @@ export async function openConnection(target: SshTarget, options: ConnectOptions 
       ...auth,
     });
   });
+}
+
+function readyConnection(client: Client, hostKeyFingerprint: string): SshConnection {
+  let closed = false;
+  client.once('close', () => {
+    closed = true;
+  });
+  return {
+    hostKeyFingerprint,
+    get closed() {
+      return closed;
+    },
+    onClose: (listener) => {
+      if (closed) listener();
+      else client.once('close', listener);
+    },
+    exec: (command) =>
+      new Promise((resolve, reject) => {
+        if (closed) {
+          reject(new MigratorError('SSH_UNREACHABLE', 'The SSH connection is closed.'));
+          return;
+        }
+        const fail = (err: Error): void =>
+          reject(
+            new MigratorError('SSH_UNREACHABLE', `Cannot open an SSH channel: ${err.message}.`, { reason: channelOpenReason(err) }, { cause: err }),
+          );
+        try {
+          client.exec(command, (err, channel) => (err ? fail(err) : resolve(channel)));
+        } catch (err) {
+          // ssh2 throws "Not connected" synchronously when the socket is already gone.
+          fail(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    close: () => client.end(),
+  };
+}
+
+/** `refused` when the server declined one more channel (e.g. `MaxSessions` reached), not a dead connection. */
+function channelOpenReason(err: Error & { reason?: unknown }): 'refused' | 'failed' {
+  return typeof err.reason === 'number' ? 'refused' : 'failed';
 }
 
 function classifyConnectError(

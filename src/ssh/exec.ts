@@ -1,7 +1,7 @@
 import type { ClientChannel } from 'ssh2';
 
 import { MigratorError } from '../errors';
-import type { SshConnection } from './connection';
+import type { SshSession } from './connection';
 
 export interface ExecResult {
   /** Exit status, or `null` when the process died of a signal or the connection dropped. */
@@ -12,21 +12,11 @@ export interface ExecResult {
 }
 
 /** Opens an exec channel. A NUL byte would make sshd drop the whole connection, so it is refused here. */
-export function openChannel(conn: SshConnection, command: string): Promise<ClientChannel> {
+export function openChannel(session: SshSession, command: string): Promise<ClientChannel> {
   if (command.includes('\0')) {
     return Promise.reject(new MigratorError('VALIDATION_FAILED', 'A remote command cannot contain a NUL byte.'));
   }
-  return new Promise((resolve, reject) => {
-    conn.client.exec(command, (err, channel) => {
-      if (err) {
-        reject(
-          new MigratorError('SSH_UNREACHABLE', `Cannot open an SSH channel: ${err.message}.`, {}, { cause: err }),
-        );
-      } else {
-        resolve(channel);
-      }
-    });
-  });
+  return session.exec(command);
 }
 
 /** Waits for a channel to close and returns its exit status; both streams are always consumed. */
@@ -39,7 +29,7 @@ export function channelExit(channel: ClientChannel): Promise<{ code: number | nu
 }
 
 /** Runs a short command and collects its output (capped, for commands that print little). */
-export async function execCollect(conn: SshConnection, command: string, maxBytes = 1 << 20): Promise<ExecResult> {
+export async function execCollect(conn: SshSession, command: string, maxBytes = 1 << 20): Promise<ExecResult> {
   const channel = await openChannel(conn, command);
   const out: Buffer[] = [];
   const err: Buffer[] = [];

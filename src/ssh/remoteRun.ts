@@ -4,7 +4,7 @@ import { quote } from 'shell-quote';
 import type { ClientChannel } from 'ssh2';
 
 import { MigratorError } from '../errors';
-import type { SshConnection } from './connection';
+import type { SshSession } from './connection';
 import { execCollect, openChannel } from './exec';
 
 /**
@@ -76,10 +76,12 @@ function wrapperScript(spec: RunSpec): string {
     `run=${run}`,
     'cd "$run" || exit 70',
     ': > stdout; : > stderr',
-    `printf '%s\\n' "$$" > pid.tmp && mv pid.tmp pid`,
     // The lock is the liveness signal: held by this wrapper, released by the kernel when it dies.
+    // Waited for, since a follower or an inspection may hold it shared for an instant; and taken
+    // before `pid` appears, so whoever sees the pid also sees the run alive.
     'exec 9>lock',
-    'flock -n 9 || exit 72',
+    'flock -w 30 9 || exit 72',
+    `printf '%s\\n' "$$" > pid.tmp && mv pid.tmp pid`,
     // Trapped, not ignored, so the job keeps default handling and this wrapper outlives it to record `exit`.
     "trap 'caught=TERM' TERM; trap 'caught=INT' INT; trap 'caught=HUP' HUP",
     'export PYTHONUNBUFFERED=1',
@@ -120,7 +122,7 @@ function parseState(stdout: string): RunState {
  * and reports the run's state either way. `startedNow` is false when an earlier attempt
  * started it: the caller re-attaches. The pid is also the job's process group id.
  */
-export async function ensureStarted(conn: SshConnection, spec: RunSpec): Promise<RunState & { startedNow: boolean }> {
+export async function ensureStarted(conn: SshSession, spec: RunSpec): Promise<RunState & { startedNow: boolean }> {
   const script = [
     `run=${runDirExpr(spec.executionId)}`,
     'mkdir -p "$run" || exit 70',
@@ -141,7 +143,7 @@ export async function ensureStarted(conn: SshConnection, spec: RunSpec): Promise
 }
 
 /** Reads what the host knows of a run: started, pid, alive (lock held), recorded exit status. */
-export async function inspectRun(conn: SshConnection, executionId: string): Promise<RunState> {
+export async function inspectRun(conn: SshSession, executionId: string): Promise<RunState> {
   const script = [
     `run=${runDirExpr(executionId)}`,
     '[ -d "$run/started" ] && echo started=1',
@@ -158,15 +160,25 @@ export async function inspectRun(conn: SshConnection, executionId: string): Prom
  * The end comes from the lock: `tail --pid` watches a `flock` child of this shell, which bash
  * reaps at once. (Watching the orphaned wrapper itself fails: it can stay a zombie for seconds,
  * and zombies look alive.) tail reads the file a last time before exiting, so nothing is lost.
+ *
+ * Stopping early only needs the channel closed: tail notices its output pipe close and exits
+ * (coreutils >= 8.28), so sshd frees the session, one of the connection's `MaxSessions`, at
+ * once rather than when the run ends. (sshd's `signal` request is no help: it refuses it for
+ * root logins.)
  */
-export function followOutput(conn: SshConnection, executionId: string, stream: OutputStream, offset: number): Promise<ClientChannel> {
+export function followOutput(conn: SshSession, executionId: string, stream: OutputStream, offset: number): Promise<ClientChannel> {
   const command = [
     `run=${runDirExpr(executionId)}`,
-    'flock -s "$run/lock" true & locker=$!',
+    'flock -s "$run/lock" true </dev/null >/dev/null 2>&1 & locker=$!',
     `tail -c +${offset + 1} -s 0.2 -F --pid="$locker" "$run/${stream}" 2>/dev/null`,
     'exit 0',
   ].join('\n');
   return openChannel(conn, bashCommand(command));
+}
+
+/** Stops a follower before the run ended (detach, or a failed write); the run itself goes on. */
+export function stopFollowing(channel: ClientChannel): void {
+  channel.close();
 }
 
 /**
@@ -174,7 +186,7 @@ export function followOutput(conn: SshConnection, executionId: string, stream: O
  * for the job to end, then KILL. Resolves only when no live (non-zombie) process is left in the
  * group. One round trip; a run that never started or already ended is `killed: false`.
  */
-export async function killRun(conn: SshConnection, executionId: string, graceSeconds: number): Promise<{ killed: boolean }> {
+export async function killRun(conn: SshSession, executionId: string, graceSeconds: number): Promise<{ killed: boolean }> {
   const script = [
     `run=${runDirExpr(executionId)}`,
     'pg=$(cat "$run/pid" 2>/dev/null)',
@@ -202,7 +214,7 @@ export async function killRun(conn: SshConnection, executionId: string, graceSec
  * `started` guard and `exit` stay as a tombstone (a few bytes) so that no later attempt can ever
  * start the script again; the retention sweep removes tombstones.
  */
-export async function finishRun(conn: SshConnection, executionId: string): Promise<RunState> {
+export async function finishRun(conn: SshSession, executionId: string): Promise<RunState> {
   const script = [
     `run=${runDirExpr(executionId)}`,
     '[ -d "$run/started" ] && echo started=1',

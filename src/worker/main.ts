@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { createMigrationWorker } from './createWorker';
 
@@ -15,12 +16,13 @@ async function run(): Promise<void> {
   const pool = createPool(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await connectTemporalClient(config);
+  const ssh = new SshPool({ maxSessionsPerConnection: config.SSH_MAX_SESSIONS });
   try {
     const worker = await createMigrationWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ pool, logger, temporal, killGraceSeconds: config.KILL_GRACE_SECONDS }),
+      activities: createActivities({ pool, logger, temporal, ssh, killGraceSeconds: config.KILL_GRACE_SECONDS }),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
     // Worker.run() shuts down gracefully on SIGINT/SIGTERM; running scripts are left running
@@ -28,6 +30,7 @@ async function run(): Promise<void> {
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    ssh.close();
     await temporal.connection.close();
     await connection.close();
     await pool.end();

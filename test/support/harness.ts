@@ -14,6 +14,7 @@ import { seedAdminToken } from '../../src/api/auth';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logger';
+import { SshPool } from '../../src/ssh/sshPool';
 import { createMigrationWorker } from '../../src/worker/createWorker';
 import { sharedServices, type SharedTestServices } from './env';
 
@@ -36,6 +37,8 @@ export interface Harness {
   databaseUrl: string;
   adminToken: string;
   pool: Pool;
+  /** The in-process worker's SSH connections. */
+  ssh: SshPool;
   temporal: Client;
   services: SharedTestServices;
   taskQueue: string;
@@ -118,6 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection = await Connection.connect({ address: temporalAddress });
   const temporal = new Client({ connection, namespace: 'default' });
 
+  const ssh = new SshPool();
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -132,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       namespace: 'default',
       taskQueue,
       workflowBundle,
-      activities: createActivities({ pool, logger: quietLogger, temporal, killGraceSeconds: options.killGraceSeconds ?? 2 }),
+      activities: createActivities({ pool, logger: quietLogger, temporal, ssh, killGraceSeconds: options.killGraceSeconds ?? 2 }),
     });
     workerRun = worker.run();
   }
@@ -167,6 +171,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     databaseUrl: database.url,
     adminToken,
     pool,
+    ssh,
     temporal,
     services,
     taskQueue,
@@ -220,6 +225,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         worker.shutdown();
         await workerRun;
       }
+      ssh.close();
       await nativeConnection?.close();
       await connection.close();
       await pool.end();

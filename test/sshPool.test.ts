@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { ClientChannel } from 'ssh2';
+
+import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
+import { openConnection, type SshTarget } from '../src/ssh/connection';
+import { channelExit, execCollect, openChannel } from '../src/ssh/exec';
+import { ensureStarted, followOutput, inspectRun, killRun, stopFollowing } from '../src/ssh/remoteRun';
+import { SshPool } from '../src/ssh/sshPool';
+
+/** sshd's per-connection session limit in this file: small, so the tests reach it cheaply. */
+const maxSessions = 3;
+
+describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
+  let sshd: LoopbackSshd;
+  let target: SshTarget;
+  const pools: SshPool[] = [];
+
+  function newPool(options: ConstructorParameters<typeof SshPool>[0] = {}): SshPool {
+    const pool = new SshPool(options);
+    pools.push(pool);
+    return pool;
+  }
+
+  /** The per-connection sshd processes: the listener's children. */
+  function sessionProcesses(): number[] {
+    try {
+      return execFileSync('pgrep', ['-P', String(sshd.pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** A channel that stays open until a line is written to it, then echoes it. */
+  async function heldChannel(pool: SshPool): Promise<ClientChannel> {
+    const session = await pool.session(target);
+    return openChannel(session, 'read line; echo "got $line"');
+  }
+
+  async function releaseChannel(channel: ClientChannel, line: string): Promise<string> {
+    let out = '';
+    channel.on('data', (d: Buffer) => (out += d.toString()));
+    channel.stderr.resume();
+    const exit = channelExit(channel);
+    channel.end(`${line}\n`);
+    expect(await exit).toMatchObject({ code: 0 });
+    return out.trim();
+  }
+
+  beforeAll(async () => {
+    sshd = await startLoopbackSshd({ maxSessions });
+    target = {
+      environmentName: 'pool-test',
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKeyPath: sshd.privateKeyPath,
+      passphraseEnv: null,
+      useAgent: false,
+      hostKeyFingerprint: sshd.hostKeyFingerprint,
+    };
+  });
+  afterEach(() => {
+    for (const pool of pools.splice(0)) pool.close();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  test('when commands run one after another and side by side, then they all share one connection', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions });
+    for (let i = 0; i < 3; i++) {
+      expect((await execCollect(await pool.session(target), `echo seq${i}`)).stdout).toBe(`seq${i}\n`);
+    }
+    const parallel = await Promise.all([0, 1, 2].map(async (i) => execCollect(await pool.session(target), `echo par${i}`)));
+    expect(parallel.map((r) => r.stdout)).toEqual(['par0\n', 'par1\n', 'par2\n']);
+    expect(pool.stats().opened).toBe(1);
+  });
+
+  test('when more channels are open than MaxSessions allows, then channels are counted and spread over just enough connections', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions });
+    const channels = await Promise.all(Array.from({ length: 7 }, () => heldChannel(pool)));
+    const stats = pool.stats();
+    expect(stats.opened).toBe(3);
+    expect(stats.connections.map((c) => c.channels).sort()).toEqual([1, 3, 3]);
+
+    const outputs = await Promise.all(channels.map((c, i) => releaseChannel(c, `line ${i}`)));
+    expect(outputs).toEqual(channels.map((_, i) => `got line ${i}`));
+    await until(() => pool.stats().connections.every((c) => c.channels === 0), 'every channel is released');
+  });
+
+  test('when the pool expects more sessions than the server allows, then the refusal is learned and the channel moves to another connection', async () => {
+    const pool = newPool({ maxSessionsPerConnection: 10 });
+    const channels = await Promise.all(Array.from({ length: 5 }, () => heldChannel(pool)));
+    const stats = pool.stats();
+    expect(stats.opened).toBe(2);
+    expect(stats.connections.map((c) => c.capacity)).toContain(maxSessions);
+
+    const outputs = await Promise.all(channels.map((c, i) => releaseChannel(c, `x${i}`)));
+    expect(outputs).toEqual(channels.map((_, i) => `got x${i}`));
+  });
+
+  test('when followers are stopped before the run ends, then they end on the host and their session slots are free again', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions });
+    const session = await pool.session(target);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-pool-'));
+    const script = path.join(dir, 'long.sh');
+    writeFileSync(script, 'echo started\nsleep 120\n');
+    const spec = { executionId: randomUUID(), scriptPath: script, interpreter: 'bash' as const, args: [], nodePath: null, shellInit: null };
+    try {
+      expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true, alive: true });
+      const followers = await Promise.all(
+        (['stdout', 'stderr', 'stdout'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)),
+      );
+      const ended = followers.map((c) => {
+        c.resume();
+        c.stderr.resume();
+        return channelExit(c);
+      });
+      followers.forEach(stopFollowing);
+      await Promise.all(ended);
+      // Had the tails stayed on the host, they would hold all three sessions and these would be refused.
+      const again = await Promise.all([0, 1, 2].map(() => execCollect(session, 'echo again')));
+      expect(again.map((r) => r.stdout)).toEqual(['again\n', 'again\n', 'again\n']);
+      expect(pool.stats().opened).toBe(1);
+      expect(await inspectRun(session, spec.executionId)).toMatchObject({ alive: true });
+    } finally {
+      await killRun(session, spec.executionId, 0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('when the connection is dropped, then the next command gets a new connection', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions });
+    const session = await pool.session(target);
+    expect((await execCollect(session, 'echo before')).stdout).toBe('before\n');
+    execFileSync('pkill', ['-KILL', '-P', String(sshd.pid)]);
+    await until(() => pool.stats().connections.length === 0, 'the pool notices the dead connection');
+
+    expect((await execCollect(session, 'echo after')).stdout).toBe('after\n');
+    expect(pool.stats().opened).toBe(2);
+  });
+
+  test('when the server stops answering (keepalives unanswered), then the connection is given up and replaced', async () => {
+    const pool = newPool({
+      maxSessionsPerConnection: maxSessions,
+      open: (t) => openConnection(t, { keepaliveIntervalMs: 300 }),
+    });
+    const session = await pool.session(target);
+    expect((await execCollect(session, 'echo before')).stdout).toBe('before\n');
+    const frozen = sessionProcesses();
+    expect(frozen.length).toBeGreaterThan(0);
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    try {
+      await until(() => pool.stats().connections.length === 0, 'keepalive gives the frozen connection up');
+      expect((await execCollect(session, 'echo after')).stdout).toBe('after\n');
+      expect(pool.stats().opened).toBe(2);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  test('when a connection has carried no channel for the idle timeout, then it is closed', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions, idleTimeoutMs: 200 });
+    await execCollect(await pool.session(target), 'true');
+    expect(pool.stats().connections).toHaveLength(1);
+    await until(() => pool.stats().connections.length === 0, 'the idle connection is closed', 5_000);
+    await until(() => sessionProcesses().length === 0, 'sshd sees the connection closed', 5_000);
+  });
+
+  test('when the host key does not match, then the session fails before any channel opens', async () => {
+    const pool = newPool();
+    await expect(pool.session({ ...target, hostKeyFingerprint: `SHA256:${'B'.repeat(43)}` })).rejects.toMatchObject({
+      code: 'HOST_KEY_MISMATCH',
+    });
+    expect(pool.stats().connections).toHaveLength(0);
+  });
+});
