@@ -62,7 +62,15 @@ export function createActivities(deps: ActivityDeps) {
         interpreter: ctx.job.interpreter,
         argv: ctx.argv,
         timeoutSeconds: ctx.job.timeoutSeconds,
+        startedBy: ctx.execution.startedBy,
+        needsApproval: ctx.execution.status === 'awaiting_approval',
+        approvalTimeoutSeconds: ctx.environment.approvalTimeoutSeconds,
       };
+    },
+
+    /** A second operator approved: the execution joins the queue for a slot. */
+    async recordApproval(executionId: string, approvedBy: string): Promise<void> {
+      await executions.recordApproval(pool, executionId, approvedBy);
     },
 
     /** Takes a run slot on the environment if this execution is next in line (FIFO). */
@@ -73,13 +81,23 @@ export function createActivities(deps: ActivityDeps) {
       return answer;
     },
 
-    /** A production environment runs only when its name was typed back in `confirmProduction`. */
+    /**
+     * A production environment runs only when its name was typed back in `confirmProduction`
+     * and another operator approved; checked again here against the environment as it is now.
+     */
     async checkProductionSafety(executionId: string): Promise<void> {
       const { environment, execution } = await loadExecutionContext(pool, executionId);
-      if (environment.production && execution.confirmProduction !== environment.name) {
+      if (!environment.production) return;
+      if (execution.confirmProduction !== environment.name) {
         throw new MigratorError(
           'PRODUCTION_CONFIRMATION_REQUIRED',
           `"${environment.name}" is a production environment: start the execution again with confirmProduction set to "${environment.name}".`,
+        );
+      }
+      if (!execution.approvedBy || execution.approvedBy === execution.startedBy) {
+        throw new MigratorError(
+          'FORBIDDEN',
+          `"${environment.name}" became a production environment after this execution started, so nobody approved it; start it again to ask for an approval.`,
         );
       }
     },
@@ -124,6 +142,7 @@ export function createActivities(deps: ActivityDeps) {
         exitCode: outcome.exitCode ?? null,
         errorCode: (outcome.errorCode ?? null) as executions.Execution['errorCode'],
         errorMessage: outcome.errorMessage ?? null,
+        rejectedBy: outcome.rejectedBy ?? null,
       });
       await wakeQueued(outcome.executionId);
     },

@@ -4,9 +4,11 @@ import type { Pool } from 'pg';
 
 import type { Logger } from '../logger';
 import { authenticate } from './auth';
+import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
 import { executionRoutes } from './routes/executions';
+import { tokenRoutes } from './routes/tokens';
 
 export interface AppDeps {
   pool: Pool;
@@ -35,11 +37,17 @@ export function createApp(deps: AppDeps): Express {
     res.status(checks.every((c) => c.status === 'fulfilled') ? 200 : 503).json({ postgres, temporal });
   });
 
+  const openApi = buildOpenApiDocument();
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
   const api = express.Router();
   api.use(authenticate(deps.pool));
   api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
   api.use(catalogRoutes(deps.pool));
   api.use(executionRoutes(deps));
+  api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);

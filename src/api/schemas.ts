@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
+import { auditEntityTypes } from '../db/audit';
+import { executionStatuses } from '../db/executions';
 import { parameterListSchema } from '../jobs/parameters';
+import { roles } from './auth';
 
 const name = z.string().trim().min(1).max(100).regex(/^[^\0]*$/, 'must not contain a NUL byte');
 const noNul = (max: number) => z.string().max(max).regex(/^[^\0]*$/, 'must not contain a NUL byte');
@@ -8,44 +11,87 @@ const absolutePath = noNul(1024).regex(/^\//, 'must be an absolute path');
 
 export const idSchema = z.uuid();
 
+const cursor = z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API returned');
+
+const fingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be an OpenSSH SHA256 fingerprint as `ssh-keygen -lf` prints it');
+
+/** Every field an admin may set on an environment; create adds defaults, PATCH takes any subset. */
+export const environmentFields = {
+  name,
+  host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address'),
+  port: z.number().int().min(1).max(65535),
+  username: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be a plain user name'),
+  privateKeyPath: absolutePath.nullable(),
+  passphraseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'must be an environment variable name').nullable(),
+  useAgent: z.boolean(),
+  hostKeyFingerprint: fingerprint.nullable(),
+  nodePath: absolutePath.nullable(),
+  shellInit: noNul(2000).nullable(),
+  production: z.boolean(),
+  maxConcurrency: z.number().int().min(1).max(100),
+  /** How long a production execution waits for a second operator's approval. */
+  approvalTimeoutSeconds: z.number().int().min(5).max(30 * 24 * 3600),
+};
+
+/** An environment must give the worker a way to log in. */
+export function hasCredentials(env: { privateKeyPath: string | null; useAgent: boolean }): boolean {
+  return env.privateKeyPath !== null || env.useAgent;
+}
+export const credentialsRule = {
+  path: ['privateKeyPath'],
+  message: 'set privateKeyPath or useAgent: true, or the worker has no way to log in',
+};
+
+const archived = z.boolean().describe('true archives (hidden from lists, nothing new can start on it); false restores');
+
 export const environmentBody = z
   .object({
-    name,
-    host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address'),
-    port: z.number().int().min(1).max(65535).default(22),
-    username: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be a plain user name'),
-    privateKeyPath: absolutePath.nullable().default(null),
-    passphraseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'must be an environment variable name').nullable().default(null),
-    useAgent: z.boolean().default(false),
-    hostKeyFingerprint: z
-      .string()
-      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be an OpenSSH SHA256 fingerprint as `ssh-keygen -lf` prints it')
-      .nullable()
-      .default(null),
-    nodePath: absolutePath.nullable().default(null),
-    shellInit: noNul(2000).nullable().default(null),
-    production: z.boolean().default(false),
-    maxConcurrency: z.number().int().min(1).max(100).default(1),
+    ...environmentFields,
+    port: environmentFields.port.default(22),
+    privateKeyPath: environmentFields.privateKeyPath.default(null),
+    passphraseEnv: environmentFields.passphraseEnv.default(null),
+    useAgent: environmentFields.useAgent.default(false),
+    hostKeyFingerprint: environmentFields.hostKeyFingerprint.default(null),
+    nodePath: environmentFields.nodePath.default(null),
+    shellInit: environmentFields.shellInit.default(null),
+    production: environmentFields.production.default(false),
+    maxConcurrency: environmentFields.maxConcurrency.default(1),
+    approvalTimeoutSeconds: environmentFields.approvalTimeoutSeconds.default(24 * 3600),
   })
   .strict()
-  .refine((env) => env.privateKeyPath !== null || env.useAgent, {
-    path: ['privateKeyPath'],
-    message: 'set privateKeyPath or useAgent: true, or the worker has no way to log in',
-  });
+  .refine(hasCredentials, credentialsRule);
 
-export const sourceBody = z
-  .object({ name, system: name, description: noNul(2000).nullable().default(null) })
+export const environmentPatch = z
+  .object(environmentFields)
+  .partial()
+  .extend({ archived: archived.optional() })
   .strict();
 
+export const sourceFields = { name, system: name, description: noNul(2000).nullable() };
+
+export const sourceBody = z.object({ ...sourceFields, description: sourceFields.description.default(null) }).strict();
+
+export const sourcePatch = z.object(sourceFields).partial().extend({ archived: archived.optional() }).strict();
+
+export const jobFields = {
+  name,
+  sourceId: idSchema,
+  scriptPath: absolutePath,
+  interpreter: z.enum(['node', 'bash', 'python3', 'exec']),
+  parameters: parameterListSchema,
+  timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600),
+};
+
 export const jobBody = z
-  .object({
-    name,
-    sourceId: idSchema,
-    scriptPath: absolutePath,
-    interpreter: z.enum(['node', 'bash', 'python3', 'exec']),
-    parameters: parameterListSchema.default([]),
-    timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
-  })
+  .object({ ...jobFields, parameters: jobFields.parameters.default([]), timeoutSeconds: jobFields.timeoutSeconds.default(3600) })
+  .strict();
+
+export const jobPatch = z.object(jobFields).partial().extend({ archived: archived.optional() }).strict();
+
+export const catalogListQuery = z
+  .object({ includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').default(false) })
   .strict();
 
 export const executionBody = z
@@ -64,4 +110,53 @@ export const logsQuery = z
   })
   .strict();
 
-export const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+const executionStatusList = z
+  .string()
+  .max(200)
+  .transform((v) => v.split(','))
+  .pipe(z.array(z.enum(executionStatuses)).min(1));
+
+export const executionListQuery = z
+  .object({
+    status: executionStatusList.optional().describe('one status or several, comma-separated'),
+    jobId: idSchema.optional(),
+    sourceId: idSchema.optional(),
+    environmentId: idSchema.optional(),
+    startedBy: name.optional(),
+    from: z.iso.datetime({ offset: true }).optional().describe('created at or after'),
+    to: z.iso.datetime({ offset: true }).optional().describe('created before'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: cursor.optional().describe('nextCursor of the previous page'),
+  })
+  .strict();
+
+/** Routes that take no input still refuse a body that is not an empty object, rather than ignore it. */
+export const emptyBody = z.object({}).strict().default({});
+
+/** Optional body of approve and reject. */
+export const decisionBody = z.object({ reason: noNul(1000).optional() }).strict().default({});
+
+/** Optional body of rerun: a production environment needs its name typed back again. */
+export const rerunBody = z.object({ confirmProduction: noNul(100).optional() }).strict().default({});
+
+export const tokenBody = z
+  .object({
+    name,
+    role: z.enum(roles),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .refine((at) => Date.parse(at) > Date.now(), 'must be in the future')
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
+export const auditQuery = z
+  .object({
+    entityType: z.enum(auditEntityTypes).optional(),
+    entityId: idSchema.optional(),
+    actor: name.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: cursor.optional(),
+  })
+  .strict();

@@ -19,6 +19,11 @@ export interface Execution {
   errorMessage: string | null;
   startedBy: string;
   approvedBy: string | null;
+  approvedAt: Date | null;
+  rejectedBy: string | null;
+  cancelledBy: string | null;
+  /** The execution this one retries, when started with rerun. */
+  rerunOf: string | null;
   workflowId: string;
   createdAt: Date;
   startedAt: Date | null;
@@ -28,7 +33,8 @@ export interface Execution {
 
 const columns = `id, job_id as "jobId", environment_id as "environmentId", params, confirm_production as "confirmProduction",
   status, exit_code as "exitCode", error_code as "errorCode", error_message as "errorMessage", started_by as "startedBy",
-  approved_by as "approvedBy", workflow_id as "workflowId", created_at as "createdAt", started_at as "startedAt",
+  approved_by as "approvedBy", approved_at as "approvedAt", rejected_by as "rejectedBy", cancelled_by as "cancelledBy",
+  rerun_of as "rerunOf", workflow_id as "workflowId", created_at as "createdAt", started_at as "startedAt",
   finished_at as "finishedAt", last_seq::int as "lineCount"`;
 
 export function workflowIdOf(executionId: string): string {
@@ -37,12 +43,21 @@ export function workflowIdOf(executionId: string): string {
 
 export async function insertExecution(
   client: PoolClient,
-  row: { id: string; jobId: string; environmentId: string; params: ParamValues; confirmProduction: string | null; startedBy: string },
+  row: {
+    id: string;
+    jobId: string;
+    environmentId: string;
+    params: ParamValues;
+    confirmProduction: string | null;
+    startedBy: string;
+    status: Extract<ExecutionStatus, 'queued' | 'awaiting_approval'>;
+    rerunOf: string | null;
+  },
 ): Promise<Execution> {
   const { rows } = await client.query<Execution>(
-    `insert into executions (id, job_id, environment_id, params, confirm_production, started_by, workflow_id)
-     values ($1, $2, $3, $4::jsonb, $5, $6, $7) returning ${columns}`,
-    [row.id, row.jobId, row.environmentId, JSON.stringify(row.params), row.confirmProduction, row.startedBy, workflowIdOf(row.id)],
+    `insert into executions (id, job_id, environment_id, params, confirm_production, started_by, workflow_id, status, rerun_of)
+     values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) returning ${columns}`,
+    [row.id, row.jobId, row.environmentId, JSON.stringify(row.params), row.confirmProduction, row.startedBy, workflowIdOf(row.id), row.status, row.rerunOf],
   );
   return rows[0]!;
 }
@@ -52,12 +67,71 @@ export async function getExecution(pool: Pool, id: string): Promise<Execution | 
   return rows[0];
 }
 
-export async function listExecutions(pool: Pool, limit: number): Promise<Execution[]> {
-  const { rows } = await pool.query<Execution>(
-    `select ${columns} from executions order by created_at desc, id desc limit $1`,
-    [limit],
+export interface ExecutionFilter {
+  statuses?: ExecutionStatus[];
+  jobId?: string;
+  sourceId?: string;
+  environmentId?: string;
+  startedBy?: string;
+  from?: string;
+  to?: string;
+  /** The sort key of the previous page's last item: `created_at` as PostgreSQL prints it, and id. */
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+export interface ExecutionListItem extends Execution {
+  jobName: string;
+  environmentName: string;
+  /** `created_at` at full precision, for the next page's cursor (a JS Date keeps only milliseconds). */
+  sortKey: string;
+}
+
+/** Newest first, keyset-paginated on (created_at, id), so new executions never shift a page. */
+export async function listExecutions(db: Pool, f: ExecutionFilter): Promise<ExecutionListItem[]> {
+  const { rows } = await db.query<ExecutionListItem>(
+    `select ${columns}, created_at::text as "sortKey",
+            (select j.name from jobs j where j.id = x.job_id) as "jobName",
+            (select e.name from environments e where e.id = x.environment_id) as "environmentName"
+       from executions x
+      where ($1::text[] is null or status = any($1))
+        and ($2::uuid is null or job_id = $2)
+        and ($3::uuid is null or job_id in (select j.id from jobs j where j.source_id = $3))
+        and ($4::uuid is null or environment_id = $4)
+        and ($5::text is null or started_by = $5)
+        and ($6::timestamptz is null or created_at >= $6)
+        and ($7::timestamptz is null or created_at < $7)
+        and ($8::timestamptz is null or (created_at, id) < ($8, $9::uuid))
+      order by created_at desc, id desc
+      limit $10`,
+    [
+      f.statuses ?? null,
+      f.jobId ?? null,
+      f.sourceId ?? null,
+      f.environmentId ?? null,
+      f.startedBy ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.after?.createdAt ?? null,
+      f.after?.id ?? null,
+      f.limit,
+    ],
   );
   return rows;
+}
+
+/** A second operator approved a production execution: it joins the queue. */
+export async function recordApproval(db: Pool, id: string, approvedBy: string): Promise<void> {
+  await db.query(
+    `update executions set approved_by = $2, approved_at = now(), status = 'queued'
+      where id = $1 and status = 'awaiting_approval'`,
+    [id, approvedBy],
+  );
+}
+
+/** Who asked for the cancel; the first one asking is kept. */
+export async function recordCancelRequest(db: Pool, id: string, cancelledBy: string): Promise<void> {
+  await db.query('update executions set cancelled_by = coalesce(cancelled_by, $2) where id = $1', [id, cancelledBy]);
 }
 
 /** Marks the run as started; a no-op if it already is (activity retries). */
@@ -87,12 +161,20 @@ export async function remoteStopped(pool: Pool, id: string): Promise<boolean> {
 /** Records the outcome once; later calls (retries, replays) leave the first outcome as it was. */
 export async function finalizeExecution(
   pool: Pool,
-  outcome: { id: string; status: FinalStatus; exitCode?: number | null; errorCode?: ErrorCode | null; errorMessage?: string | null },
+  outcome: {
+    id: string;
+    status: FinalStatus;
+    exitCode?: number | null;
+    errorCode?: ErrorCode | null;
+    errorMessage?: string | null;
+    rejectedBy?: string | null;
+  },
 ): Promise<void> {
   await pool.query(
     `update executions
-        set status = $2, exit_code = coalesce($3, exit_code), error_code = $4, error_message = $5, finished_at = now()
+        set status = $2, exit_code = coalesce($3, exit_code), error_code = $4, error_message = $5, finished_at = now(),
+            rejected_by = coalesce($6, rejected_by)
       where id = $1 and finished_at is null`,
-    [outcome.id, outcome.status, outcome.exitCode ?? null, outcome.errorCode ?? null, outcome.errorMessage ?? null],
+    [outcome.id, outcome.status, outcome.exitCode ?? null, outcome.errorCode ?? null, outcome.errorMessage ?? null, outcome.rejectedBy ?? null],
   );
 }

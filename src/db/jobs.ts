@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Db } from './catalogRows';
 
 import type { ParameterDefinition } from '../jobs/parameters';
 import type { Interpreter } from '../ssh/remoteRun';
@@ -12,16 +12,18 @@ export interface Job {
   interpreter: Interpreter;
   parameters: ParameterDefinition[];
   timeoutSeconds: number;
+  archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewJob = Omit<Job, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewJob = Omit<Job, 'id' | 'archivedAt' | 'createdAt' | 'updatedAt'>;
 
-const columns = `id, name, source_id as "sourceId", script_path as "scriptPath", interpreter, parameters,
-  timeout_seconds as "timeoutSeconds", created_at as "createdAt", updated_at as "updatedAt"`;
+export const jobColumns = `id, name, source_id as "sourceId", script_path as "scriptPath", interpreter, parameters,
+  timeout_seconds as "timeoutSeconds", archived_at as "archivedAt", created_at as "createdAt", updated_at as "updatedAt"`;
+const columns = jobColumns;
 
-export async function insertJob(pool: Pool, job: NewJob): Promise<Job> {
+export async function insertJob(pool: Db, job: NewJob): Promise<Job> {
   const { rows } = await pool.query<Job>(
     `insert into jobs (name, source_id, script_path, interpreter, parameters, timeout_seconds)
      values ($1, $2, $3, $4, $5::jsonb, $6) returning ${columns}`,
@@ -30,12 +32,14 @@ export async function insertJob(pool: Pool, job: NewJob): Promise<Job> {
   return rows[0]!;
 }
 
-export async function listJobs(pool: Pool): Promise<Job[]> {
-  const { rows } = await pool.query<Job>(`select ${columns} from jobs where archived_at is null order by name`);
+export async function listJobs(pool: Db, includeArchived = false): Promise<Job[]> {
+  const { rows } = await pool.query<Job>(`select ${columns} from jobs where $1::boolean or archived_at is null order by name`, [
+    includeArchived,
+  ]);
   return rows;
 }
 
-export async function getJob(pool: Pool, id: string): Promise<Job | undefined> {
+export async function getJob(pool: Db, id: string): Promise<Job | undefined> {
   const { rows } = await pool.query<Job>(`select ${columns} from jobs where id = $1`, [id]);
   return rows[0];
 }

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Db } from './catalogRows';
 
 /** The system a migration brings data from, e.g. `iclinic`. */
 export interface Source {
@@ -6,13 +6,15 @@ export interface Source {
   name: string;
   system: string;
   description: string | null;
+  archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const columns = 'id, name, system, description, created_at as "createdAt", updated_at as "updatedAt"';
+export const sourceColumns = 'id, name, system, description, archived_at as "archivedAt", created_at as "createdAt", updated_at as "updatedAt"';
+const columns = sourceColumns;
 
-export async function insertSource(pool: Pool, source: Pick<Source, 'name' | 'system' | 'description'>): Promise<Source> {
+export async function insertSource(pool: Db, source: Pick<Source, 'name' | 'system' | 'description'>): Promise<Source> {
   const { rows } = await pool.query<Source>(
     `insert into sources (name, system, description) values ($1, $2, $3) returning ${columns}`,
     [source.name, source.system, source.description],
@@ -20,12 +22,14 @@ export async function insertSource(pool: Pool, source: Pick<Source, 'name' | 'sy
   return rows[0]!;
 }
 
-export async function listSources(pool: Pool): Promise<Source[]> {
-  const { rows } = await pool.query<Source>(`select ${columns} from sources where archived_at is null order by name`);
+export async function listSources(pool: Db, includeArchived = false): Promise<Source[]> {
+  const { rows } = await pool.query<Source>(`select ${columns} from sources where $1::boolean or archived_at is null order by name`, [
+    includeArchived,
+  ]);
   return rows;
 }
 
-export async function getSource(pool: Pool, id: string): Promise<Source | undefined> {
+export async function getSource(pool: Db, id: string): Promise<Source | undefined> {
   const { rows } = await pool.query<Source>(`select ${columns} from sources where id = $1`, [id]);
   return rows[0];
 }

@@ -1,1 +1,1 @@
-export { migrationExecution, progressQuery } from './migrationExecution';
+export { approveUpdate, migrationExecution, progressQuery, rejectUpdate } from './migrationExecution';

@@ -1,12 +1,14 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -14,15 +16,21 @@ import {
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
-import type { ExecutionInput, ExecutionOutcome, Phase, Progress, RunResult } from './types';
+import type { ApprovalDecision, ExecutionInput, ExecutionOutcome, Phase, Progress, RunResult } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
 /** Sent by `finalizeExecution` of another execution when a slot on the environment may be free. */
 export const slotFreedSignal = defineSignal('slotFreed');
+/**
+ * A second operator approves a production execution. An update rather than a signal: a refused
+ * approval (the starter's own, or too late) fails at the caller at once and leaves no trace.
+ */
+export const approveUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('approve');
+export const rejectUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('reject');
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
 
-const { prepareExecution, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } = proxyActivities<Activities>({
+const { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry,
 });
@@ -47,21 +55,70 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
   let status = 'queued';
   let queuePosition: number | null = null;
   let wakeUps = 0;
+  let startedBy: string | undefined;
+  let decision: { approved: boolean; by: string; reason?: string } | undefined;
+  let decisionRecorded = false;
   setHandler(progressQuery, () => ({ phase, status, queuePosition }));
   setHandler(slotFreedSignal, () => {
     wakeUps += 1;
   });
+  const mustAwaitDecision = (): void => {
+    // While preparing, the API has already recorded the execution as awaiting approval.
+    if ((phase !== 'awaiting_approval' && phase !== 'preparing') || decision) {
+      throw ApplicationFailure.create({ type: 'CONFLICT', message: `The execution is not awaiting approval (it is ${status}).`, nonRetryable: true });
+    }
+  };
+  const decide = (approved: boolean) => async (d: ApprovalDecision) => {
+    decision = { approved, ...d };
+    // Answer once the decision is in the database, so the caller reads it back right away.
+    await condition(() => decisionRecorded);
+    return { status };
+  };
+  setHandler(approveUpdate, decide(true), {
+    validator: (d) => {
+      mustAwaitDecision();
+      if (startedBy !== undefined && d.by === startedBy) {
+        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'The operator who started an execution cannot approve it; another operator must.', nonRetryable: true });
+      }
+    },
+  });
+  setHandler(rejectUpdate, decide(false), { validator: (_d: ApprovalDecision) => mustAwaitDecision() });
 
+  let outcomeRecorded = false;
   const finish = async (outcome: Omit<ExecutionOutcome, 'executionId'>): Promise<void> => {
     phase = 'finalizing';
     status = outcome.status;
     await CancellationScope.nonCancellable(() => finalizeExecution({ executionId, ...outcome }));
+    outcomeRecorded = true;
     phase = 'done';
   };
 
   let result: RunResult;
   try {
     const plan = await prepareExecution(executionId);
+    startedBy = plan.startedBy;
+    // A decision on an execution that turned out not to need one has nothing to wait for.
+    if (!plan.needsApproval) decisionRecorded = true;
+    if (plan.needsApproval) {
+      phase = 'awaiting_approval';
+      status = 'awaiting_approval';
+      const decided = await condition(() => decision !== undefined, plan.approvalTimeoutSeconds * 1000);
+      if (!decision || !decided) {
+        const message = `No second operator approved the execution within ${plan.approvalTimeoutSeconds} s; nothing was run.`;
+        await finish({ status: 'failed', errorCode: 'APPROVAL_TIMEOUT', errorMessage: message });
+        throw ApplicationFailure.create({ type: 'APPROVAL_TIMEOUT', message, nonRetryable: true });
+      }
+      if (!decision.approved) {
+        const message = `Rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}; nothing was run.`;
+        await finish({ status: 'rejected', errorCode: 'APPROVAL_REJECTED', errorMessage: message, rejectedBy: decision.by });
+        decisionRecorded = true;
+        await condition(allHandlersFinished);
+        throw ApplicationFailure.create({ type: 'APPROVAL_REJECTED', message, nonRetryable: true });
+      }
+      await recordApproval(executionId, decision.by);
+      status = 'queued';
+      decisionRecorded = true;
+    }
     phase = 'queued';
     for (;;) {
       // Read before asking, so a wake-up that arrives during the activity is not missed.
@@ -79,6 +136,8 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
     phase = 'running';
     result = await runScriptActivity(plan.timeoutSeconds)(executionId);
   } catch (err) {
+    // Already recorded (rejected, or no approval in time): nothing more to do.
+    if (outcomeRecorded) throw err;
     if (isCancellation(err) || CancellationScope.current().consideredCancelled) {
       if (phase === 'running') {
         // runScript kills the group itself when its attempt is alive to hear the cancel; when

@@ -14,6 +14,17 @@ export interface ExecutionPlan {
   interpreter: string;
   argv: string[];
   timeoutSeconds: number;
+  /** Who started it: an approval must come from someone else. */
+  startedBy: string;
+  /** The execution waits for a second operator's approval before it may take a slot. */
+  needsApproval: boolean;
+  approvalTimeoutSeconds: number;
+}
+
+/** An operator's decision on a production execution, sent as a Temporal update. */
+export interface ApprovalDecision {
+  by: string;
+  reason?: string;
 }
 
 export interface RunResult {
@@ -27,9 +38,10 @@ export interface ExecutionOutcome {
   exitCode?: number | null;
   errorCode?: string | null;
   errorMessage?: string | null;
+  rejectedBy?: string | null;
 }
 
-export type Phase = 'preparing' | 'queued' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';
+export type Phase = 'preparing' | 'awaiting_approval' | 'queued' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';
 
 export interface Progress {
   phase: Phase;

@@ -46,7 +46,9 @@ export interface Harness {
   request(method: string, urlPath: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse>;
   writeScript(name: string, content: string, mode?: number): string;
   createEnvironment(overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
-  createJob(overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
+  createJob(overrides?: Record<string, unknown>): Promise<{ id: string; name: string; sourceId: string }>;
+  /** A new API token of `role` through the API; its name is who the API records as the actor. */
+  createToken(role: 'viewer' | 'operator' | 'admin', name?: string): Promise<{ id: string; name: string; token: string }>;
   waitForExecution(id: string, until: (execution: ApiResponse['body']) => boolean, timeoutMs?: number): Promise<ApiResponse['body']>;
   stop(): Promise<void>;
 }
@@ -208,6 +210,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...overrides,
       });
       if (res.status !== 201) throw new Error(`createJob: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async createToken(role, name = `${role}-${randomBytes(4).toString('hex')}`) {
+      const res = await request('POST', '/api/v1/tokens', { name, role });
+      if (res.status !== 201) throw new Error(`createToken: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
     async waitForExecution(id, until, timeoutMs = 45_000) {

@@ -1,74 +1,184 @@
 import { Router } from 'express';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { z } from 'zod';
 
+import { recordAudit, type AuditEntityType } from '../../db/audit';
+import { deleteCatalogRow, lockCatalogRow, updateCatalogRow, type CatalogTable, type Db } from '../../db/catalogRows';
 import * as environments from '../../db/environments';
 import * as jobs from '../../db/jobs';
+import { withTransaction } from '../../db/pool';
 import * as sources from '../../db/sources';
 import { requireRole } from '../auth';
-import { notFound, parseOrThrow, validationError } from '../problem';
-import { environmentBody, idSchema, jobBody, sourceBody } from '../schemas';
+import { HttpError, notFound, parseOrThrow, validationError } from '../problem';
+import {
+  catalogListQuery,
+  credentialsRule,
+  environmentBody,
+  environmentPatch,
+  hasCredentials,
+  idSchema,
+  jobBody,
+  jobPatch,
+  sourceBody,
+  sourcePatch,
+} from '../schemas';
 
-interface Resource<B extends z.ZodType, T> {
+interface Resource<B extends z.ZodType, P extends z.ZodType, T> {
   path: string;
+  table: CatalogTable;
+  columns: string;
+  entityType: AuditEntityType;
   what: string;
   body: B;
-  insert: (pool: Pool, body: z.infer<B>) => Promise<T>;
-  list: (pool: Pool) => Promise<T[]>;
-  get: (pool: Pool, id: string) => Promise<T | undefined>;
-  /** Checks that need the database, e.g. that referenced rows exist; throws a validation error. */
-  check?: (pool: Pool, body: z.infer<B>) => Promise<void>;
+  patch: P;
+  /** Fields stored as jsonb. */
+  jsonFields?: string[];
+  insert: (db: Db, body: z.infer<B>) => Promise<T>;
+  list: (db: Db, includeArchived: boolean) => Promise<T[]>;
+  get: (db: Db, id: string) => Promise<T | undefined>;
+  /** Checks that need the database, e.g. that a referenced row exists; throws a validation error. */
+  check?: (db: Db, fields: Partial<z.infer<B>>) => Promise<void>;
+  /** Checks on the row as it would be after a PATCH (rules spanning fields). */
+  checkMerged?: (row: T) => void;
+  /** What refers to a row, for the message when it cannot be deleted. */
+  referrers: string;
 }
 
-/** Create (admin), list and get (viewer) for one catalog collection. */
-function addResource<B extends z.ZodType, T>(router: Router, pool: Pool, r: Resource<B, T>): void {
+function actionOf(patch: { archived?: boolean }, fields: number): string {
+  if (patch.archived === undefined) return 'update';
+  if (fields > 1) return patch.archived ? 'update+archive' : 'update+unarchive';
+  return patch.archived ? 'archive' : 'unarchive';
+}
+
+/** Full CRUD for one catalog collection: admins write (each change audited in its transaction), everyone reads. */
+function addResource<B extends z.ZodType, P extends z.ZodType, T extends object>(router: Router, pool: Pool, r: Resource<B, P, T>): void {
+  const idOf = (raw: unknown): string => {
+    const id = String(raw);
+    if (!idSchema.safeParse(id).success) throw notFound(`${r.what} ${id}`);
+    return id;
+  };
+  const lock = async (client: PoolClient, id: string): Promise<T> => {
+    const row = await lockCatalogRow<T & Record<string, unknown>>(client, r.table, r.columns, id);
+    if (!row) throw notFound(`${r.what} ${id}`);
+    return row;
+  };
+
   router.post(`/${r.path}`, requireRole('admin'), async (req, res) => {
     const body = parseOrThrow(r.body, req.body);
-    await r.check?.(pool, body);
-    res.status(201).json(await r.insert(pool, body));
+    const created = await withTransaction(pool, async (client) => {
+      await r.check?.(client, body);
+      const row = await r.insert(client, body);
+      const entityId = (row as { id: string }).id;
+      await recordAudit(client, { actor: req.principal!.name, action: 'create', entityType: r.entityType, entityId, after: row });
+      return row;
+    });
+    res.status(201).json(created);
   });
-  router.get(`/${r.path}`, requireRole('viewer'), async (_req, res) => {
-    res.json({ items: await r.list(pool) });
+
+  router.get(`/${r.path}`, requireRole('viewer'), async (req, res) => {
+    const query = parseOrThrow(catalogListQuery, req.query);
+    res.json({ items: await r.list(pool, query.includeArchived) });
   });
+
   router.get(`/${r.path}/:id`, requireRole('viewer'), async (req, res) => {
-    const id = req.params.id as string;
-    const found = idSchema.safeParse(id).success ? await r.get(pool, id) : undefined;
+    const id = idOf(req.params.id);
+    const found = await r.get(pool, id);
     if (!found) throw notFound(`${r.what} ${id}`);
     res.json(found);
   });
+
+  router.patch(`/${r.path}/:id`, requireRole('admin'), async (req, res) => {
+    const id = idOf(req.params.id);
+    const patch = parseOrThrow(r.patch, req.body) as Record<string, unknown> & { archived?: boolean };
+    const fields = Object.keys(patch).length;
+    if (fields === 0) throw validationError([{ path: '', message: 'send at least one field to change' }]);
+    const updated = await withTransaction(pool, async (client) => {
+      const before = await lock(client, id);
+      r.checkMerged?.({ ...before, ...patch });
+      await r.check?.(client, patch as Partial<z.infer<B>>);
+      const after = (await updateCatalogRow<T & Record<string, unknown>>(client, r.table, r.columns, id, patch, r.jsonFields))!;
+      await recordAudit(client, { actor: req.principal!.name, action: actionOf(patch, fields), entityType: r.entityType, entityId: id, before, after });
+      return after;
+    });
+    res.json(updated);
+  });
+
+  router.delete(`/${r.path}/:id`, requireRole('admin'), async (req, res) => {
+    const id = idOf(req.params.id);
+    await withTransaction(pool, async (client) => {
+      const before = await lock(client, id);
+      try {
+        await deleteCatalogRow(client, r.table, id);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '23503') throw err;
+        throw new HttpError(
+          409,
+          'CONFLICT',
+          'Still referenced',
+          `${r.what} ${id} is referred to by ${r.referrers}, whose history must stay readable, so it cannot be deleted. ` +
+            `Archive it instead: PATCH /api/v1/${r.path}/${id} with {"archived": true}.`,
+        );
+      }
+      await recordAudit(client, { actor: req.principal!.name, action: 'delete', entityType: r.entityType, entityId: id, before });
+    });
+    res.status(204).end();
+  });
 }
 
-/** Environments, sources and jobs: what operators run, and where. Admins write, everyone reads. */
+/** A job must name an existing source; a new job may not use an archived one. */
+async function checkSource(db: Db, fields: { sourceId?: string }): Promise<void> {
+  if (fields.sourceId === undefined) return;
+  const source = await sources.getSource(db, fields.sourceId);
+  if (!source) throw validationError([{ path: 'sourceId', message: 'no source has this id' }]);
+  if (source.archivedAt) throw validationError([{ path: 'sourceId', message: 'this source is archived' }]);
+}
+
+/** Environments, sources and jobs: what operators run, and where. */
 export function catalogRoutes(pool: Pool): Router {
   const router = Router();
   addResource(router, pool, {
     path: 'environments',
+    table: 'environments',
+    columns: environments.environmentColumns,
+    entityType: 'environment',
     what: 'Environment',
     body: environmentBody,
+    patch: environmentPatch,
     insert: environments.insertEnvironment,
     list: environments.listEnvironments,
     get: environments.getEnvironment,
+    checkMerged: (env) => {
+      if (!hasCredentials(env)) throw validationError([{ path: credentialsRule.path[0]!, message: credentialsRule.message }]);
+    },
+    referrers: 'executions',
   });
   addResource(router, pool, {
     path: 'sources',
+    table: 'sources',
+    columns: sources.sourceColumns,
+    entityType: 'source',
     what: 'Source',
     body: sourceBody,
+    patch: sourcePatch,
     insert: sources.insertSource,
     list: sources.listSources,
     get: sources.getSource,
+    referrers: 'jobs',
   });
   addResource(router, pool, {
     path: 'jobs',
+    table: 'jobs',
+    columns: jobs.jobColumns,
+    entityType: 'job',
     what: 'Job',
     body: jobBody,
+    patch: jobPatch,
+    jsonFields: ['parameters'],
     insert: jobs.insertJob,
     list: jobs.listJobs,
     get: jobs.getJob,
-    check: async (db, body) => {
-      if (!(await sources.getSource(db, body.sourceId))) {
-        throw validationError([{ path: 'sourceId', message: 'no source has this id' }]);
-      }
-    },
+    check: checkSource,
+    referrers: 'executions',
   });
   return router;
 }

@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+
+import { auditEntityTypes } from '../db/audit';
+import { executionStatuses } from '../db/executions';
+import { errorCodes } from '../errors';
+import { roles, type Role } from './auth';
+import {
+  auditQuery,
+  catalogListQuery,
+  decisionBody,
+  emptyBody,
+  environmentBody,
+  environmentFields,
+  environmentPatch,
+  executionBody,
+  executionListQuery,
+  idSchema,
+  jobBody,
+  jobFields,
+  jobPatch,
+  logsQuery,
+  rerunBody,
+  sourceBody,
+  sourceFields,
+  sourcePatch,
+  tokenBody,
+} from './schemas';
+
+const timestamp = z.iso.datetime({ offset: true });
+const idPath = z.object({ id: idSchema });
+
+const problem = z
+  .object({
+    type: z.string(),
+    status: z.number().int(),
+    title: z.string(),
+    detail: z.string(),
+    code: z.enum(errorCodes),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'application/problem+json; `code` is stable, `errors` names each bad field' });
+
+const stored = { id: idSchema, archivedAt: timestamp.nullable(), createdAt: timestamp, updatedAt: timestamp };
+const environment = z.object({ ...environmentFields, ...stored }).meta({ id: 'Environment' });
+const source = z.object({ ...sourceFields, ...stored }).meta({ id: 'Source' });
+const job = z.object({ ...jobFields, ...stored }).meta({ id: 'Job' });
+
+const links = z.object({ self: z.string(), logs: z.string(), temporalUi: z.url() });
+const execution = z
+  .object({
+    id: idSchema,
+    jobId: idSchema,
+    environmentId: idSchema,
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    confirmProduction: z.string().nullable(),
+    status: z.enum(executionStatuses),
+    exitCode: z.number().int().nullable(),
+    errorCode: z.enum(errorCodes).nullable(),
+    errorMessage: z.string().nullable(),
+    startedBy: z.string(),
+    approvedBy: z.string().nullable(),
+    approvedAt: timestamp.nullable(),
+    rejectedBy: z.string().nullable(),
+    cancelledBy: z.string().nullable(),
+    rerunOf: idSchema.nullable(),
+    workflowId: z.string(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    lineCount: z.number().int(),
+    progress: z.object({ lines: z.number().int() }),
+    links,
+  })
+  .meta({ id: 'Execution' });
+const executionDetail = execution.extend({ queuePosition: z.number().int().nullable().describe('executions ahead while queued') });
+const executionItem = execution.extend({ jobName: z.string(), environmentName: z.string() });
+const accepted = z.object({ id: idSchema, status: z.enum(executionStatuses), workflowId: z.string(), links });
+const logPage = z.object({
+  lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(['stdout', 'stderr']), ts: timestamp, text: z.string() })),
+  nextAfter: z.number().int(),
+  complete: z.boolean(),
+});
+const token = z
+  .object({
+    id: idSchema,
+    name: z.string(),
+    role: z.enum(roles),
+    expiresAt: timestamp.nullable(),
+    revokedAt: timestamp.nullable(),
+    createdAt: timestamp,
+    createdBy: z.string().nullable(),
+  })
+  .meta({ id: 'Token' });
+const auditEntry = z.object({
+  id: z.string(),
+  at: timestamp,
+  actor: z.string(),
+  action: z.string(),
+  entityType: z.enum(auditEntityTypes),
+  entityId: idSchema,
+  before: z.unknown(),
+  after: z.unknown(),
+});
+const hostCheck = z.object({
+  environmentId: idSchema,
+  host: z.string(),
+  port: z.number().int(),
+  hostKeyFingerprint: z.string(),
+  pinned: z.boolean().describe('true when this check recorded the fingerprint (none was pinned)'),
+  node: z.object({ ok: z.boolean(), version: z.string().optional(), error: z.string().optional() }).passthrough(),
+  tools: z.record(z.string(), z.boolean()),
+  checkedAt: timestamp,
+});
+const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const problems = (statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: 'problem', content: { 'application/problem+json': { schema: problem } } }]));
+
+interface Operation {
+  summary: string;
+  /** The least role allowed; `null` for public routes. */
+  role: Role | null;
+  path?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  status: 200 | 201 | 202 | 204;
+  response?: z.ZodType;
+  errors?: number[];
+}
+
+function operation(o: Operation): ZodOpenApiOperationObject {
+  const authErrors = o.role ? [401, 403] : [];
+  return {
+    summary: o.summary,
+    ...(o.role ? { security: [{ bearer: [] }], 'x-required-role': o.role } : { security: [] }),
+    ...(o.path || o.query ? { requestParams: { ...(o.path ? { path: o.path } : {}), ...(o.query ? { query: o.query } : {}) } } : {}),
+    ...(o.body ? { requestBody: { required: !o.body.safeParse(undefined).success, ...json(o.body) } } : {}),
+    responses: {
+      [String(o.status)]: { description: o.summary, ...(o.response ? json(o.response) : {}) },
+      ...problems([...authErrors, ...(o.errors ?? [])]),
+    },
+  };
+}
+
+function catalogPaths(plural: string, what: string, schemas: { body: z.ZodType; patch: z.ZodType; view: z.ZodType }): ZodOpenApiPathsObject {
+  return {
+    [`/api/v1/${plural}`]: {
+      post: operation({ summary: `Create a ${what}`, role: 'admin', body: schemas.body, status: 201, response: schemas.view, errors: [400, 409, 413] }),
+      get: operation({ summary: `List ${plural}`, role: 'viewer', query: catalogListQuery, status: 200, response: listOf(schemas.view), errors: [400] }),
+    },
+    [`/api/v1/${plural}/{id}`]: {
+      get: operation({ summary: `Get a ${what}`, role: 'viewer', path: idPath, status: 200, response: schemas.view, errors: [404] }),
+      patch: operation({
+        summary: `Change or archive a ${what}`,
+        role: 'admin',
+        path: idPath,
+        body: schemas.patch,
+        status: 200,
+        response: schemas.view,
+        errors: [400, 404, 409],
+      }),
+      delete: operation({ summary: `Delete a ${what} nothing refers to`, role: 'admin', path: idPath, status: 204, errors: [404, 409] }),
+    },
+  };
+}
+
+const decision = (verb: string) =>
+  operation({ summary: `${verb} a production execution`, role: 'operator', path: idPath, body: decisionBody, status: 200, response: executionDetail, errors: [400, 404, 409] });
+
+/** The OpenAPI 3.1 document, built from the same zod schemas the routes validate with. */
+export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Migrator API',
+      version: '1',
+      description: 'Runs data-migration scripts on remote servers over SSH as durable Temporal workflows.',
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths: {
+      '/healthz': { get: operation({ summary: 'Liveness', role: null, status: 200 }) },
+      '/readyz': { get: operation({ summary: 'Readiness of PostgreSQL and Temporal', role: null, status: 200, errors: [503] }) },
+      '/api/v1/openapi.json': { get: operation({ summary: 'This document', role: null, status: 200 }) },
+      ...catalogPaths('environments', 'environment', { body: environmentBody, patch: environmentPatch, view: environment }),
+      '/api/v1/environments/{id}/check': {
+        post: operation({
+          summary: 'Connect, report (and on first use pin) the host key, report node and tools',
+          role: 'admin',
+          path: idPath,
+          status: 200,
+          response: hostCheck,
+          errors: [404, 409, 502],
+        }),
+      },
+      ...catalogPaths('sources', 'source', { body: sourceBody, patch: sourcePatch, view: source }),
+      ...catalogPaths('jobs', 'job', { body: jobBody, patch: jobPatch, view: job }),
+      '/api/v1/executions': {
+        post: operation({ summary: 'Start an execution', role: 'operator', body: executionBody, status: 202, response: accepted, errors: [400, 409, 413, 503] }),
+        get: operation({ summary: 'History, newest first', role: 'viewer', query: executionListQuery, status: 200, response: pageOf(executionItem), errors: [400] }),
+      },
+      '/api/v1/executions/{id}': {
+        get: operation({ summary: 'One execution', role: 'viewer', path: idPath, status: 200, response: executionDetail, errors: [404] }),
+      },
+      '/api/v1/executions/{id}/logs': {
+        get: operation({ summary: 'A page of log lines', role: 'viewer', path: idPath, query: logsQuery, status: 200, response: logPage, errors: [400, 404] }),
+      },
+      '/api/v1/executions/{id}/cancel': {
+        post: operation({ summary: 'Cancel; the remote process group is killed', role: 'operator', path: idPath, body: emptyBody, status: 202, errors: [400, 404, 409] }),
+      },
+      '/api/v1/executions/{id}/approve': { post: decision('Approve (not by its starter)') },
+      '/api/v1/executions/{id}/reject': { post: decision('Reject') },
+      '/api/v1/executions/{id}/rerun': {
+        post: operation({ summary: 'Start a new execution with the same job, environment and params', role: 'operator', path: idPath, body: rerunBody, status: 202, response: accepted, errors: [400, 404, 409, 503] }),
+      },
+      '/api/v1/tokens': {
+        post: operation({ summary: 'Create a token (its secret is in this answer only)', role: 'admin', body: tokenBody, status: 201, response: token.extend({ token: z.string() }), errors: [400] }),
+        get: operation({ summary: 'List tokens (never their secrets)', role: 'admin', status: 200, response: listOf(token) }),
+      },
+      '/api/v1/tokens/{id}': {
+        delete: operation({ summary: 'Revoke a token', role: 'admin', path: idPath, status: 204, errors: [404] }),
+      },
+      '/api/v1/audit': {
+        get: operation({ summary: 'Every change to environments, sources, jobs and tokens, newest first', role: 'admin', query: auditQuery, status: 200, response: pageOf(auditEntry), errors: [400] }),
+      },
+    },
+  });
+}
