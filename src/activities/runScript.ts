@@ -9,7 +9,8 @@ import { LogPump } from '../logs/logPump';
 import type { SshSession, SshTarget } from '../ssh/connection';
 import type { SshPool } from '../ssh/sshPool';
 import { ensureStarted, finishRun, followOutput, killRun, type OutputStream, type RunSpec } from '../ssh/remoteRun';
-import type { RunResult } from '../workflows/types';
+import { runProgressSignal } from '../workflows/migrationExecution';
+import type { RunProgress, RunResult } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
 
 export interface RunScriptDeps {
@@ -18,6 +19,8 @@ export interface RunScriptDeps {
   logger: Logger;
   killGraceSeconds: number;
   heartbeatIntervalMs?: number;
+  /** How often the workflow hears the line count and `::progress` (each report is a history event). */
+  progressIntervalMs?: number;
 }
 
 /** Heartbeat details: offsets and counts, never log text. */
@@ -45,6 +48,7 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
   const conn = await deps.ssh.session(target);
   let pump: LogPump | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let progress: NodeJS.Timeout | undefined;
   try {
     const pid = await startOrFindRun(conn, runSpecOf(ctx), log);
     const position = await readPosition(deps.pool, executionId);
@@ -53,6 +57,8 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     const beat = (): void => activity.heartbeat({ ...activePump.position, pid } satisfies RunHeartbeat);
     beat();
     heartbeat = setInterval(beat, deps.heartbeatIntervalMs ?? 1000);
+    const report = progressReporter(activity, activePump, log);
+    progress = setInterval(report, deps.progressIntervalMs ?? 10_000);
 
     const tails = Promise.all(
       streams.map(async (stream) =>
@@ -80,6 +86,7 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     }
     for (const stream of streams) pump.endStream(stream);
     const stored = await pump.drain();
+    report();
 
     if (ending === 'cancelled') throw activity.cancellationSignal.reason;
     if (ending === 'timed_out') {
@@ -101,8 +108,29 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     return { exitCode: state.exitCode, lineCount: stored.lastSeq };
   } finally {
     clearInterval(heartbeat);
+    clearInterval(progress);
     pump?.close();
   }
+}
+
+/**
+ * Signals the workflow the stored line count and the latest `::progress` mark when they
+ * changed, for its progress query and the run's current details in the Temporal UI.
+ */
+function progressReporter(activity: Context, pump: LogPump, log: Logger): () => void {
+  let reported = '';
+  return () => {
+    const progress: RunProgress = { lines: pump.position.lastSeq, done: pump.progress?.done ?? null, total: pump.progress?.total ?? null };
+    const key = JSON.stringify(progress);
+    if (key === reported) return;
+    reported = key;
+    const execution = activity.info.workflowExecution;
+    if (!execution) return;
+    activity.client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .signal(runProgressSignal, progress)
+      .catch((err: unknown) => log.debug({ err }, 'could not report progress to the workflow'));
+  };
 }
 
 async function startOrFindRun(conn: SshSession, spec: RunSpec, log: Logger): Promise<number> {

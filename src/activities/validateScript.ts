@@ -1,11 +1,11 @@
 import { quote } from 'shell-quote';
 
 import { MigratorError } from '../errors';
+import { runProtocolTools } from '../ssh/checkHost';
 import type { SshSession } from '../ssh/connection';
 import { execCollect } from '../ssh/exec';
 import { bashCommand, interpreterCommand, type RunSpec } from '../ssh/remoteRun';
 
-const requiredTools = ['bash', 'setsid', 'flock', 'tail', 'stdbuf', 'ps', 'awk'];
 
 const exit = { missingTool: 10, scriptMissing: 11, scriptUnreadable: 12, notExecutable: 13, interpreterMissing: 14 };
 
@@ -18,7 +18,7 @@ export async function checkRunnable(conn: SshSession, spec: RunSpec, where: stri
   const script = quote([spec.scriptPath]);
   const interpreter = interpreterCommand(spec)[0];
   const lines = [
-    `for tool in ${requiredTools.join(' ')}; do command -v "$tool" >/dev/null 2>&1 || { echo "$tool"; exit ${exit.missingTool}; }; done`,
+    `for tool in ${runProtocolTools.join(' ')}; do command -v "$tool" >/dev/null 2>&1 || { echo "$tool"; exit ${exit.missingTool}; }; done`,
     `[ -f ${script} ] || exit ${exit.scriptMissing}`,
     `[ -r ${script} ] || exit ${exit.scriptUnreadable}`,
     spec.interpreter === 'exec' ? `[ -x ${script} ] || exit ${exit.notExecutable}` : '',

@@ -3,11 +3,14 @@ import express, { type Express } from 'express';
 import type { Pool } from 'pg';
 
 import type { Logger } from '../logger';
+import type { LiveTails } from '../logs/liveTail';
 import { authenticate } from './auth';
 import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
+import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
+import { logStreamRoutes } from './routes/logStream';
 import { tokenRoutes } from './routes/tokens';
 
 export interface AppDeps {
@@ -17,6 +20,10 @@ export interface AppDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string;
+  /** This process's live log followers (one LISTEN connection); started and stopped by the caller. */
+  liveTails: LiveTails;
+  /** Seconds between SSE keep-alive comments. */
+  sseKeepAliveSeconds?: number;
 }
 
 /** The HTTP API as an express app; `startServer` listens with it. */
@@ -46,7 +53,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps.pool));
   api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
   api.use(catalogRoutes(deps.pool));
+  api.use(environmentCheckRoutes(deps.pool));
   api.use(executionRoutes(deps));
+  api.use(logStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds }));
   api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);
 

@@ -2,6 +2,7 @@ import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { LiveTails } from '../logs/liveTail';
 import { connectTemporalClient } from '../temporal/client';
 import { createApp } from './app';
 import { seedAdminToken } from './auth';
@@ -15,7 +16,10 @@ async function run(): Promise<void> {
   if (config.MIGRATOR_ADMIN_TOKEN) await seedAdminToken(pool, config.MIGRATOR_ADMIN_TOKEN);
   else logger.warn('MIGRATOR_ADMIN_TOKEN is not set: no admin token was seeded, so only existing tokens work.');
   const temporal = await connectTemporalClient(config);
+  const liveTails = new LiveTails(pool, config.DATABASE_URL, logger);
+  await liveTails.start();
   const app = createApp({
+    liveTails,
     pool,
     temporal,
     logger,
@@ -29,6 +33,7 @@ async function run(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'api stopping');
     await server.stop();
+    await liveTails.stop();
     await temporal.connection.close();
     await pool.end();
     process.exit(0);

@@ -5,6 +5,7 @@ import { auditEntityTypes } from '../db/audit';
 import { executionStatuses } from '../db/executions';
 import { errorCodes } from '../errors';
 import { roles, type Role } from './auth';
+import { streamQuery } from './routes/logStream';
 import {
   auditQuery,
   catalogListQuery,
@@ -46,7 +47,7 @@ const environment = z.object({ ...environmentFields, ...stored }).meta({ id: 'En
 const source = z.object({ ...sourceFields, ...stored }).meta({ id: 'Source' });
 const job = z.object({ ...jobFields, ...stored }).meta({ id: 'Job' });
 
-const links = z.object({ self: z.string(), logs: z.string(), temporalUi: z.url() });
+const links = z.object({ self: z.string(), logs: z.string(), logStream: z.string(), logText: z.string(), temporalUi: z.url() });
 const execution = z
   .object({
     id: idSchema,
@@ -69,7 +70,13 @@ const execution = z
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     lineCount: z.number().int(),
-    progress: z.object({ lines: z.number().int() }),
+    progress: z.object({
+      lines: z.number().int(),
+      done: z.number().nullable(),
+      total: z.number().nullable(),
+      percent: z.number().nullable().describe('from the script\'s latest `::progress <done>/<total>` line'),
+    }),
+    logsPurgedAt: timestamp.nullable().describe('when the retention cleanup deleted the log'),
     links,
   })
   .meta({ id: 'Execution' });
@@ -108,7 +115,7 @@ const hostCheck = z.object({
   port: z.number().int(),
   hostKeyFingerprint: z.string(),
   pinned: z.boolean().describe('true when this check recorded the fingerprint (none was pinned)'),
-  node: z.object({ ok: z.boolean(), version: z.string().optional(), error: z.string().optional() }).passthrough(),
+  node: z.object({ ok: z.boolean(), version: z.string().optional(), command: z.string().optional(), error: z.string().optional() }),
   tools: z.record(z.string(), z.boolean()),
   checkedAt: timestamp,
 });
@@ -190,6 +197,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
           summary: 'Connect, report (and on first use pin) the host key, report node and tools',
           role: 'admin',
           path: idPath,
+          body: emptyBody,
           status: 200,
           response: hostCheck,
           errors: [404, 409, 502],
@@ -206,6 +214,17 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       },
       '/api/v1/executions/{id}/logs': {
         get: operation({ summary: 'A page of log lines', role: 'viewer', path: idPath, query: logsQuery, status: 200, response: logPage, errors: [400, 404] }),
+      },
+      '/api/v1/executions/{id}/logs/stream': {
+        get: {
+          ...operation({ summary: 'Live log as server-sent events', role: 'viewer', path: idPath, query: streamQuery, status: 200, errors: [400, 404] }),
+          description:
+            'text/event-stream. Events: `log` (id = seq, data = {seq, stream, ts, text, continued}), `status` ({status}), and `end` ({status, lastSeq}) ' +
+            'after the last line of a finished execution. Resume with the Last-Event-ID header (or `after`). Keep-alive comments every 15 s.',
+        },
+      },
+      '/api/v1/executions/{id}/logs.txt': {
+        get: operation({ summary: 'The whole log as text/plain, streamed', role: 'viewer', path: idPath, status: 200, errors: [404] }),
       },
       '/api/v1/executions/{id}/cancel': {
         post: operation({ summary: 'Cancel; the remote process group is killed', role: 'operator', path: idPath, body: emptyBody, status: 202, errors: [400, 404, 409] }),

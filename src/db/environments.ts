@@ -66,3 +66,15 @@ export function sshTargetOf(env: Environment): SshTarget {
     hostKeyFingerprint: env.hostKeyFingerprint,
   };
 }
+
+/**
+ * Records the host key an admin's first check saw. Never replaces a pinned key: when another
+ * check pinned one first, nothing changes and this returns false.
+ */
+export async function pinHostKey(db: Db, id: string, fingerprint: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update environments set host_key_fingerprint = $2, updated_at = now() where id = $1 and host_key_fingerprint is null`,
+    [id, fingerprint],
+  );
+  return (rowCount ?? 0) > 0;
+}

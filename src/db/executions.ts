@@ -29,13 +29,19 @@ export interface Execution {
   startedAt: Date | null;
   finishedAt: Date | null;
   lineCount: number;
+  /** From the script's latest `::progress <done>/<total>` line. */
+  progressDone: number | null;
+  progressTotal: number | null;
+  /** The retention cleanup deleted this execution's log lines. */
+  logsPurgedAt: Date | null;
 }
 
 const columns = `id, job_id as "jobId", environment_id as "environmentId", params, confirm_production as "confirmProduction",
   status, exit_code as "exitCode", error_code as "errorCode", error_message as "errorMessage", started_by as "startedBy",
   approved_by as "approvedBy", approved_at as "approvedAt", rejected_by as "rejectedBy", cancelled_by as "cancelledBy",
   rerun_of as "rerunOf", workflow_id as "workflowId", created_at as "createdAt", started_at as "startedAt",
-  finished_at as "finishedAt", last_seq::int as "lineCount"`;
+  finished_at as "finishedAt", last_seq::int as "lineCount", progress_done::float8 as "progressDone",
+  progress_total::float8 as "progressTotal", logs_purged_at as "logsPurgedAt"`;
 
 export function workflowIdOf(executionId: string): string {
   return `execution-${executionId}`;

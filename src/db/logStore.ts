@@ -9,6 +9,14 @@ export interface StoredLine {
   stream: OutputStream;
   ts: Date;
   text: string;
+  /** A piece of a line longer than the cap; the line goes on in the next one. */
+  continued: boolean;
+}
+
+/** The latest `::progress <done>/<total>` a script printed. */
+export interface ProgressMark {
+  done: number;
+  total: number;
 }
 
 export interface ReadPosition {
@@ -39,12 +47,24 @@ export async function appendBatch(
   from: ReadPosition,
   to: ReadPosition,
   lines: StoredLine[],
+  progress: ProgressMark | null = null,
 ): Promise<void> {
   await withTransaction(pool, async (client) => {
     const moved = await client.query(
-      `update executions set stdout_offset = $2, stderr_offset = $3, last_seq = $4
+      `update executions set stdout_offset = $2, stderr_offset = $3, last_seq = $4,
+              progress_done = coalesce($8, progress_done), progress_total = coalesce($9, progress_total)
         where id = $1 and stdout_offset = $5 and stderr_offset = $6 and last_seq = $7`,
-      [executionId, to.stdoutOffset, to.stderrOffset, to.lastSeq, from.stdoutOffset, from.stderrOffset, from.lastSeq],
+      [
+        executionId,
+        to.stdoutOffset,
+        to.stderrOffset,
+        to.lastSeq,
+        from.stdoutOffset,
+        from.stderrOffset,
+        from.lastSeq,
+        progress?.done ?? null,
+        progress?.total ?? null,
+      ],
     );
     if (moved.rowCount !== 1) {
       throw new MigratorError(
@@ -54,20 +74,27 @@ export async function appendBatch(
     }
     if (lines.length === 0) return;
     await client.query(
-      `insert into log_lines (execution_id, seq, stream, ts, text)
-       select $1, seq, stream, ts, text
-         from unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[]) as l(seq, stream, ts, text)`,
-      [executionId, lines.map((l) => l.seq), lines.map((l) => l.stream), lines.map((l) => l.ts), lines.map((l) => l.text)],
+      `insert into log_lines (execution_id, seq, stream, ts, text, continued)
+       select $1, seq, stream, ts, text, continued
+         from unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::boolean[]) as l(seq, stream, ts, text, continued)`,
+      [
+        executionId,
+        lines.map((l) => l.seq),
+        lines.map((l) => l.stream),
+        lines.map((l) => l.ts),
+        lines.map((l) => l.text),
+        lines.map((l) => l.continued),
+      ],
     );
   });
 }
 
 /** A page of stored lines after `after`, in order. */
 export async function readLines(pool: Pool, executionId: string, after: number, limit: number): Promise<StoredLine[]> {
-  const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string }>(
-    `select seq, stream, ts, text from log_lines
+  const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string; continued: boolean }>(
+    `select seq, stream, ts, text, continued from log_lines
       where execution_id = $1 and seq > $2 order by seq limit $3`,
     [executionId, after, limit],
   );
-  return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text }));
+  return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text, continued: r.continued }));
 }

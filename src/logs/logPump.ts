@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { ClientChannel } from 'ssh2';
 
-import { appendBatch, type ReadPosition, type StoredLine } from '../db/logStore';
+import { appendBatch, type ProgressMark, type ReadPosition, type StoredLine } from '../db/logStore';
 import { coerceError } from '../errors';
 import { stopFollowing, type OutputStream } from '../ssh/remoteRun';
 import { LineSplitter } from './lineSplitter';
@@ -18,6 +18,22 @@ export interface LogPumpOptions {
 }
 
 const streamOffsetKey = { stdout: 'stdoutOffset', stderr: 'stderrOffset' } as const;
+
+const progressLine = /^::progress (\d{1,15})\/(\d{1,15})\s*$/;
+
+/** The last well-formed `::progress <done>/<total>` line of a batch (total > 0, done <= total). */
+export function lastProgressMark(lines: StoredLine[]): ProgressMark | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (line.stream !== 'stdout' || !line.text.startsWith('::progress ')) continue;
+    const match = progressLine.exec(line.text);
+    if (!match) continue;
+    const done = Number(match[1]);
+    const total = Number(match[2]);
+    if (total > 0 && done <= total) return { done, total };
+  }
+  return null;
+}
 
 interface PendingLine extends StoredLine {
   /** Byte offset just past this line in its stream's file. */
@@ -39,6 +55,7 @@ export class LogPump {
   private flushChain: Promise<void> = Promise.resolve();
   private flushQueued = false;
   private failure: Error | null = null;
+  private progressMark: ProgressMark | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly maxBatch: number;
   private readonly highWater: number;
@@ -61,6 +78,11 @@ export class LogPump {
   /** The position stored in PostgreSQL, as of the last completed flush. */
   get position(): ReadPosition {
     return { ...this.committed };
+  }
+
+  /** The latest `::progress` mark stored, if the script printed one. */
+  get progress(): ProgressMark | null {
+    return this.progressMark;
   }
 
   bytesReceived(stream: OutputStream): number {
@@ -115,7 +137,7 @@ export class LogPump {
     for (const line of lines) {
       this.next.lastSeq += 1;
       this.next[streamOffsetKey[stream]] = line.endOffset;
-      this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, endOffset: line.endOffset });
+      this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, continued: line.continued, endOffset: line.endOffset });
     }
     if (this.pending.length >= this.maxBatch) this.requestFlush();
     if (this.pending.length >= this.highWater) for (const source of this.sources) source.pause();
@@ -137,9 +159,11 @@ export class LogPump {
       to.lastSeq = line.seq;
       to[streamOffsetKey[line.stream]] = line.endOffset;
     }
+    const mark = lastProgressMark(batch);
     try {
-      await appendBatch(this.pool, this.executionId, this.committed, to, batch);
+      await appendBatch(this.pool, this.executionId, this.committed, to, batch, mark);
       this.committed = to;
+      if (mark) this.progressMark = mark;
       this.options.onCommitted?.(batch, to);
     } catch (err) {
       this.failure = coerceError(err);

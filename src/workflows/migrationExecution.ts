@@ -9,6 +9,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  setCurrentDetails,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -16,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
-import type { ApprovalDecision, ExecutionInput, ExecutionOutcome, Phase, Progress, RunResult } from './types';
+import type { ApprovalDecision, ExecutionInput, ExecutionOutcome, Phase, Progress, RunProgress, RunResult } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
 /** Sent by `finalizeExecution` of another execution when a slot on the environment may be free. */
@@ -25,6 +26,8 @@ export const slotFreedSignal = defineSignal('slotFreed');
  * A second operator approves a production execution. An update rather than a signal: a refused
  * approval (the starter's own, or too late) fails at the caller at once and leaves no trace.
  */
+/** Sent by `runScript` every few seconds while the output grows: counts only, never log text. */
+export const runProgressSignal = defineSignal<[RunProgress]>('runProgress');
 export const approveUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('approve');
 export const rejectUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('reject');
 
@@ -51,14 +54,34 @@ function runScriptActivity(timeoutSeconds: number) {
  * execution is cancelled; the workflow's own result mirrors it (failed workflows carry the code).
  */
 export async function migrationExecution({ executionId }: ExecutionInput): Promise<RunResult> {
-  let phase: Phase = 'preparing';
+  // Set through `enter`, from handlers and the main flow alike.
+  let phase = 'preparing' as Phase;
   let status = 'queued';
   let queuePosition: number | null = null;
+  let run: RunProgress = { lines: 0, done: null, total: null };
+  // What the Temporal UI shows as the run's current details.
+  const describe = (): void => {
+    const parts = [`${phase}`];
+    if (phase === 'running' || run.lines > 0) parts.push(`${run.lines} lines stored`);
+    if (run.done !== null && run.total) parts.push(`${Math.floor((run.done / run.total) * 100)}% (${run.done}/${run.total})`);
+    if (queuePosition !== null && phase === 'queued') parts.push(`${queuePosition} ahead in the queue`);
+    setCurrentDetails(parts.join(' · '));
+  };
+  const enter = (next: Phase): void => {
+    phase = next;
+    describe();
+  };
   let wakeUps = 0;
   let startedBy: string | undefined;
   let decision: { approved: boolean; by: string; reason?: string } | undefined;
   let decisionRecorded = false;
-  setHandler(progressQuery, () => ({ phase, status, queuePosition }));
+  setHandler(progressQuery, () => ({ phase, status, queuePosition, ...run, percent: run.done !== null && run.total ? (run.done / run.total) * 100 : null }));
+  setHandler(runProgressSignal, (progress) => {
+    // Signals can arrive out of order after a retry; lines only grow.
+    if (progress.lines < run.lines) return;
+    run = progress;
+    describe();
+  });
   setHandler(slotFreedSignal, () => {
     wakeUps += 1;
   });
@@ -86,11 +109,11 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
 
   let outcomeRecorded = false;
   const finish = async (outcome: Omit<ExecutionOutcome, 'executionId'>): Promise<void> => {
-    phase = 'finalizing';
+    enter('finalizing');
     status = outcome.status;
     await CancellationScope.nonCancellable(() => finalizeExecution({ executionId, ...outcome }));
     outcomeRecorded = true;
-    phase = 'done';
+    enter('done');
   };
 
   let result: RunResult;
@@ -100,7 +123,7 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
     // A decision on an execution that turned out not to need one has nothing to wait for.
     if (!plan.needsApproval) decisionRecorded = true;
     if (plan.needsApproval) {
-      phase = 'awaiting_approval';
+      enter('awaiting_approval');
       status = 'awaiting_approval';
       const decided = await condition(() => decision !== undefined, plan.approvalTimeoutSeconds * 1000);
       if (!decision || !decided) {
@@ -119,7 +142,7 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
       status = 'queued';
       decisionRecorded = true;
     }
-    phase = 'queued';
+    enter('queued');
     for (;;) {
       // Read before asking, so a wake-up that arrives during the activity is not missed.
       const seen = wakeUps;
@@ -128,12 +151,12 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
       if (slot.acquired) break;
       await condition(() => wakeUps !== seen, '15 seconds');
     }
-    phase = 'checking';
+    enter('checking');
     await checkProductionSafety(executionId);
-    phase = 'validating';
+    enter('validating');
     status = 'running';
     await validateScript(executionId);
-    phase = 'running';
+    enter('running');
     result = await runScriptActivity(plan.timeoutSeconds)(executionId);
   } catch (err) {
     // Already recorded (rejected, or no approval in time): nothing more to do.

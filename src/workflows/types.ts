@@ -43,9 +43,18 @@ export interface ExecutionOutcome {
 
 export type Phase = 'preparing' | 'awaiting_approval' | 'queued' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';
 
-export interface Progress {
+/** Counts `runScript` reports while the script runs; never log text, which may hold secrets. */
+export interface RunProgress {
+  lines: number;
+  /** From the script's latest `::progress <done>/<total>` line. */
+  done: number | null;
+  total: number | null;
+}
+
+export interface Progress extends RunProgress {
   phase: Phase;
   status: string;
   /** Executions ahead of this one while it waits for a slot. */
   queuePosition: number | null;
+  percent: number | null;
 }

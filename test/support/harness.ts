@@ -14,6 +14,7 @@ import { seedAdminToken } from '../../src/api/auth';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logger';
+import { LiveTails } from '../../src/logs/liveTail';
 import { SshPool } from '../../src/ssh/sshPool';
 import { createMigrationWorker } from '../../src/worker/createWorker';
 import { sharedServices, type SharedTestServices } from './env';
@@ -143,8 +144,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workerRun = worker.run();
   }
 
+  const liveTails = new LiveTails(pool, database.url, quietLogger);
+  await liveTails.start();
   const server: RunningServer = await startServer(
-    createApp({ pool, temporal, logger: quietLogger, taskQueue, namespace: 'default', temporalUiUrl: 'http://127.0.0.1:8233' }),
+    createApp({
+      pool,
+      temporal,
+      logger: quietLogger,
+      taskQueue,
+      namespace: 'default',
+      temporalUiUrl: 'http://127.0.0.1:8233',
+      liveTails,
+      sseKeepAliveSeconds: 1,
+    }),
     0,
     '127.0.0.1',
   );
@@ -228,6 +240,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async stop() {
       await server.stop();
+      await liveTails.stop();
       if (worker) {
         worker.shutdown();
         await workerRun;

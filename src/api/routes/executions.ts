@@ -7,11 +7,13 @@ import type { Pool } from 'pg';
 import { getEnvironment } from '../../db/environments';
 import * as executions from '../../db/executions';
 import { getJob } from '../../db/jobs';
+import { getSource } from '../../db/sources';
 import { readLines } from '../../db/logStore';
 import { withTransaction } from '../../db/pool';
 import { queuePosition } from '../../db/slots';
 import { paramsSchemaFor } from '../../jobs/parameters';
 import { coerceError } from '../../errors';
+import { executionSearchAttributes } from '../../temporal/searchAttributes';
 import { approveUpdate, type migrationExecution, rejectUpdate } from '../../workflows';
 import { type Principal, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -33,12 +35,23 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
   const { pool, temporal } = deps;
   const router = Router();
 
-  const linksOf = (e: executions.Execution) => ({
+  const linksOf = (e: Pick<executions.Execution, 'id' | 'workflowId'>) => ({
     self: `/api/v1/executions/${e.id}`,
     logs: `/api/v1/executions/${e.id}/logs`,
+    logStream: `/api/v1/executions/${e.id}/logs/stream`,
+    logText: `/api/v1/executions/${e.id}/logs.txt`,
     temporalUi: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(e.workflowId)}`,
   });
-  const view = (e: executions.Execution) => ({ ...e, progress: { lines: e.lineCount }, links: linksOf(e) });
+  const view = ({ progressDone, progressTotal, ...e }: executions.Execution) => ({
+    ...e,
+    links: linksOf(e),
+    progress: {
+      lines: e.lineCount,
+      done: progressDone,
+      total: progressTotal,
+      percent: progressDone !== null && progressTotal ? Math.floor((progressDone / progressTotal) * 1000) / 10 : null,
+    },
+  });
 
   const load = async (id: string): Promise<executions.Execution> => {
     const found = idSchema.safeParse(id).success ? await executions.getExecution(pool, id) : undefined;
@@ -57,6 +70,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
   /** Validates against the job and environment as they are now, records the execution and starts its workflow, atomically. */
   const start = async (principal: Principal, body: StartRequest): Promise<executions.Execution> => {
     const [job, environment] = await Promise.all([getJob(pool, body.jobId), getEnvironment(pool, body.environmentId)]);
+    const source = job && (await getSource(pool, job.sourceId));
     const missing = [
       ...(job ? [] : [{ path: 'jobId', message: 'no job has this id' }]),
       ...(environment ? [] : [{ path: 'environmentId', message: 'no environment has this id' }]),
@@ -107,7 +121,18 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
           taskQueue: deps.taskQueue,
           args: [{ executionId: id }],
           staticSummary: `${job.name} on ${environment.name}`,
-          staticDetails: `Started by ${row.startedBy} with params ${JSON.stringify(params)}`,
+          staticDetails: [
+            `Started by ${row.startedBy}${body.rerunOf ? ` as a rerun of ${body.rerunOf}` : ''}.`,
+            `Params: ${JSON.stringify(params)}`,
+            `API: /api/v1/executions/${id}`,
+          ].join('\n'),
+          typedSearchAttributes: executionSearchAttributes({
+            job: job.name,
+            source: source?.name ?? job.sourceId,
+            environment: environment.name,
+            startedBy: row.startedBy,
+            production: environment.production,
+          }),
         });
       } catch (err) {
         throw new HttpError(503, 'UNAVAILABLE', 'Temporal unavailable', `The workflow could not be started (${(err as Error).message}); nothing was recorded, try again.`);

@@ -1,0 +1,180 @@
+import { Client, type Pool } from 'pg';
+
+import { getExecution, type ExecutionStatus } from '../db/executions';
+import { readLines, type StoredLine } from '../db/logStore';
+import { coerceError } from '../errors';
+import type { Logger } from '../logger';
+
+/** What an execution's row says now: how many lines are stored, and its status. */
+export interface ExecutionMark {
+  seq: number;
+  status: ExecutionStatus;
+}
+
+/** Where a followed execution stands in this process. */
+export interface TailPosition extends ExecutionMark {
+  /** Lines up to here were read and handed to the followers. */
+  handedOut: number;
+}
+
+/** One follower of an execution's log (an SSE client). */
+export interface TailSubscriber {
+  /** New lines, in order, each batch read once for every follower. */
+  onLines(lines: StoredLine[]): void;
+  onMark(mark: ExecutionMark): void;
+}
+
+const channel = 'migrator_executions';
+const readBatch = 5000;
+
+/** The lines of one execution, read once per change and handed to every follower. */
+class ExecutionTail {
+  readonly subscribers = new Set<TailSubscriber>();
+  /** Lines up to here have been read and handed out. */
+  readSeq: number;
+  mark: ExecutionMark;
+  private wanted: number;
+  private reading = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly executionId: string,
+    start: ExecutionMark,
+    private readonly logger: Logger,
+  ) {
+    this.readSeq = start.seq;
+    this.wanted = start.seq;
+    this.mark = start;
+  }
+
+  update(mark: ExecutionMark): void {
+    this.wanted = Math.max(this.wanted, mark.seq);
+    this.mark = { seq: Math.max(this.mark.seq, mark.seq), status: mark.status };
+    void this.readAhead();
+  }
+
+  private async readAhead(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
+    try {
+      while (this.readSeq < this.wanted && this.subscribers.size > 0) {
+        const lines = await readLines(this.pool, this.executionId, this.readSeq, readBatch);
+        if (lines.length === 0) break;
+        this.readSeq = lines.at(-1)!.seq;
+        for (const s of this.subscribers) s.onLines(lines);
+      }
+    } catch (err) {
+      // The followers notice nothing is coming and read on their own at their next catch-up.
+      this.logger.warn({ err, executionId: this.executionId }, 'live tail read failed');
+    } finally {
+      this.reading = false;
+    }
+    for (const s of this.subscribers) s.onMark(this.mark);
+  }
+}
+
+/**
+ * One per API process: a single PostgreSQL connection LISTENs for changes to executions (a
+ * trigger NOTIFYs new lines and status changes at commit), and each followed execution's new
+ * lines are read once and handed to all its followers. No per-client polling; any number of
+ * API replicas each get every notification.
+ */
+export class LiveTails {
+  private readonly tails = new Map<string, ExecutionTail>();
+  private listener: Client | null = null;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly databaseUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects the listener; retried in the background until it works, and after every drop. */
+  async start(): Promise<void> {
+    await this.connect().catch((err: unknown) => this.scheduleReconnect(err));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * Follows an execution. A new follower reads from the database itself up to
+   * `position().handedOut`, then takes the lines handed to it.
+   */
+  async follow(executionId: string, subscriber: TailSubscriber): Promise<{ position: () => TailPosition; unfollow: () => void }> {
+    let tail = this.tails.get(executionId);
+    if (!tail) {
+      const mark = await this.readMark(executionId);
+      // Another follower may have created it while we read.
+      tail = this.tails.get(executionId) ?? new ExecutionTail(this.pool, executionId, mark, this.logger);
+      this.tails.set(executionId, tail);
+    }
+    const followed = tail;
+    followed.subscribers.add(subscriber);
+    return {
+      position: () => ({ ...followed.mark, handedOut: followed.readSeq }),
+      unfollow: () => {
+        followed.subscribers.delete(subscriber);
+        if (followed.subscribers.size === 0 && this.tails.get(executionId) === followed) this.tails.delete(executionId);
+      },
+    };
+  }
+
+  private async readMark(executionId: string): Promise<ExecutionMark> {
+    const execution = await getExecution(this.pool, executionId);
+    if (!execution) throw new Error(`Execution ${executionId} does not exist.`);
+    return { seq: execution.lineCount, status: execution.status };
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.databaseUrl, application_name: 'migrator-live-tails' });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('the connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel !== channel || !message.payload) return;
+      try {
+        const { id, seq, status } = JSON.parse(message.payload) as { id: string; seq: number; status: ExecutionStatus };
+        this.tails.get(id)?.update({ seq: Number(seq), status });
+      } catch (err) {
+        this.logger.warn({ err, payload: message.payload }, 'unreadable execution notification');
+      }
+    });
+    await client.connect();
+    await client.query(`listen ${channel}`);
+    if (this.stopped) {
+      await client.end();
+      return;
+    }
+    this.listener = client;
+    // Notifications sent while nobody listened are lost: re-read every followed execution.
+    await Promise.all(
+      [...this.tails].map(async ([id, tail]) => {
+        tail.update(await this.readMark(id).catch(() => tail.mark));
+      }),
+    );
+  }
+
+  private lost(client: Client, err: unknown): void {
+    if (this.listener !== client) return;
+    this.listener = null;
+    client.end().catch(() => undefined);
+    this.scheduleReconnect(err);
+  }
+
+  private scheduleReconnect(err: unknown): void {
+    if (this.stopped) return;
+    this.logger.warn({ err: coerceError(err) }, 'live tail listener lost; reconnecting in 1 s');
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.connect().catch((again: unknown) => this.scheduleReconnect(again));
+    }, 1000);
+    this.reconnectTimer.unref();
+  }
+}

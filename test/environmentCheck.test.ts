@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { freePort } from '../scripts/lib/loopbackSshd';
+import { hashToken } from '../src/api/auth';
+import { startHarness, type Harness } from './support/harness';
+
+describe('POST /api/v1/environments/:id/check', () => {
+  let h: Harness;
+  let tmp: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ worker: false });
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'migrator-check-'));
+  });
+  afterAll(async () => {
+    await h?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const check = (id: string, token?: string | null) => h.request('POST', `/api/v1/environments/${id}/check`, undefined, { token });
+
+  async function auditOf(entityId: string) {
+    const { rows } = await h.pool.query(
+      `select actor, action, entity_type, entity_id, before, after from audit_log where entity_id = $1 and action = 'pin_host_key'`,
+      [entityId],
+    );
+    return rows;
+  }
+
+  async function tokenOf(role: 'viewer' | 'operator'): Promise<string> {
+    const token = randomBytes(24).toString('hex');
+    await h.pool.query(`insert into api_tokens (name, role, token_sha256) values ($1, $2, $3)`, [`${role}-${token.slice(0, 8)}`, role, hashToken(token)]);
+    return token;
+  }
+
+  test('when the environment has no pinned host key, then the check pins the presented one, audits it, and a second check reports it without pinning', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+
+    const first = await check(env.id);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      environmentId: env.id,
+      host: h.services.ssh.host,
+      port: h.services.ssh.port,
+      hostKeyFingerprint: h.services.ssh.hostKeyFingerprint,
+      pinned: true,
+    });
+    expect(new Date(first.body.checkedAt).getTime()).not.toBeNaN();
+    expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBe(h.services.ssh.hostKeyFingerprint);
+    expect(await auditOf(env.id)).toEqual([
+      {
+        actor: 'bootstrap-admin',
+        action: 'pin_host_key',
+        entity_type: 'environment',
+        entity_id: env.id,
+        before: { hostKeyFingerprint: null },
+        after: { hostKeyFingerprint: h.services.ssh.hostKeyFingerprint },
+      },
+    ]);
+
+    const second = await check(env.id);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinned: false });
+    expect(await auditOf(env.id)).toHaveLength(1);
+  });
+
+  test('when the pinned host key differs from the presented one, then it is 409 HOST_KEY_MISMATCH naming both and nothing is recorded', async () => {
+    const wrong = `SHA256:${'A'.repeat(43)}`;
+    const env = await h.createEnvironment({ hostKeyFingerprint: wrong });
+
+    const res = await check(env.id);
+    expect(res.status).toBe(409);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('HOST_KEY_MISMATCH');
+    expect(res.body.detail).toContain(wrong);
+    expect(res.body.detail).toContain(h.services.ssh.hostKeyFingerprint);
+    expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBe(wrong);
+    expect(await auditOf(env.id)).toEqual([]);
+  });
+
+  test('when nodePath is the absolute node binary, then node is reported with its version and path', async () => {
+    const env = await h.createEnvironment({ nodePath: process.execPath });
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.node).toEqual({ ok: true, version: process.version, command: process.execPath });
+  });
+
+  test('when nodePath does not exist on the host, then the report says node is not ok with a message, and the check still answers 200', async () => {
+    const env = await h.createEnvironment({ nodePath: '/nonexistent/node' });
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.node.ok).toBe(false);
+    expect(res.body.node.error).toContain('/nonexistent/node');
+    expect(res.body.node.error).toContain('nodePath');
+  });
+
+  test('when nodePath is unset and shellInit puts node on the PATH, then node is found through it', async () => {
+    const bin = path.join(tmp, 'bin');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    const env = await h.createEnvironment({ nodePath: null, shellInit: `export PATH=${bin}:$PATH` });
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.node).toEqual({ ok: true, version: process.version, command: path.join(bin, 'node') });
+  });
+
+  test('when shellInit is broken shell code, then node is reported not ok and the tools are still reported', async () => {
+    const env = await h.createEnvironment({ nodePath: null, shellInit: 'exit 3' });
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.node.ok).toBe(false);
+    expect(res.body.node.error).toContain('shellInit');
+    expect(res.body.tools.bash).toBe(true);
+  });
+
+  test('when the host has the tools of the run protocol, then each is reported present', async () => {
+    const env = await h.createEnvironment();
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.tools).toEqual({ bash: true, setsid: true, flock: true, tail: true, stdbuf: true, ps: true, awk: true });
+  });
+
+  test('when nothing listens on the port, then it is 502 SSH_UNREACHABLE', async () => {
+    const port = await freePort();
+    const env = await h.createEnvironment({ port });
+    const res = await check(env.id);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('SSH_UNREACHABLE');
+    expect(res.body.detail).toContain(`${h.services.ssh.host}:${port}`);
+    expect(res.body.detail).toContain('run the check again');
+  });
+
+  test('when the key is not authorized on the host, then it is 502 SSH_AUTH_FAILED and an unpinned key stays unpinned', async () => {
+    const key = path.join(tmp, 'stranger_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const env = await h.createEnvironment({ privateKeyPath: key, hostKeyFingerprint: null });
+    const res = await check(env.id);
+    expect(res.status).toBe(502);
+    expect(res.body.code).toBe('SSH_AUTH_FAILED');
+    expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBeNull();
+    expect(await auditOf(env.id)).toEqual([]);
+  });
+
+  test('when the caller is not an admin, then it is 403; without a token, 401; and nothing is pinned', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+    for (const role of ['viewer', 'operator'] as const) {
+      const res = await check(env.id, await tokenOf(role));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+    }
+    const anonymous = await check(env.id, null);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.code).toBe('UNAUTHENTICATED');
+    expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBeNull();
+  });
+
+  test('when the id is unknown or malformed, then it is 404 NOT_FOUND', async () => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+      const res = await check(id);
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('NOT_FOUND');
+    }
+  });
+});
