@@ -20,6 +20,11 @@ export const configSchema = z.object({
   KILL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Days the logs and run directories of a finished execution are kept; a daily Schedule deletes
+   * older ones. At least 1: 0 would delete the logs of every finished execution at once.
+   */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,6 +11,7 @@ import type { SshPool } from '../ssh/sshPool';
 import type { ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
 import { withFailureMapping } from './failures';
+import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
 import { killRun } from '../ssh/remoteRun';
 import { checkRunnable } from './validateScript';
@@ -50,6 +51,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return withFailureMapping({
+    ...createRetentionActivities({ pool, ssh }),
+
     /** Loads job and environment, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {
       const ctx = await loadExecutionContext(pool, executionId);

@@ -7,6 +7,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
+import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
 
 async function run(): Promise<void> {
@@ -24,6 +25,12 @@ async function run(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       activities: createActivities({ pool, logger, temporal, ssh, killGraceSeconds: config.KILL_GRACE_SECONDS }),
     });
+    try {
+      await ensureRetentionSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, retentionDays: config.LOG_RETENTION_DAYS });
+    } catch (err) {
+      // Running migrations matters more than cleaning up after them; the next worker start tries again.
+      logger.error({ err }, 'Could not create or update the log retention schedule; logs are not cleaned up until a worker starts that can.');
+    }
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
     // Worker.run() shuts down gracefully on SIGINT/SIGTERM; running scripts are left running
     // on their hosts and re-attached by the next worker.

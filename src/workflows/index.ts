@@ -1,1 +1,2 @@
 export { approveUpdate, migrationExecution, progressQuery, rejectUpdate } from './migrationExecution';
+export { retentionCleanup } from './retentionCleanup';
