@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import { startLoopbackSshd, type LoopbackSshd } from './lib/loopbackSshd';
+import { readSse } from './lib/sseClient';
 import { cacheDir, startStack, type Stack } from './lib/stack';
 
 /**
@@ -67,21 +68,17 @@ async function run(): Promise<boolean> {
     const started = await call(stack, 'POST', '/executions', { jobId: job.id, environmentId: environment.id, params });
     say(`execution ${started.id} accepted (${started.status}); Temporal UI: ${started.links.temporalUi}`);
 
-    let after = 0;
-    let lastStatus = '';
-    for (;;) {
-      const logs = await call(stack, 'GET', `/executions/${started.id}/logs?after=${after}`);
-      for (const line of logs.lines) console.log(`  ${String(line.seq).padStart(3)} ${line.stream === 'stderr' ? 'ERR' : 'out'} | ${line.text}`);
-      after = logs.nextAfter;
-      const execution = await call(stack, 'GET', `/executions/${started.id}`);
-      if (execution.status !== lastStatus) say(`status: ${(lastStatus = execution.status)}`);
-      if (logs.complete) {
-        say(`finished ${execution.status}${execution.errorCode ? ` (${execution.errorCode}: ${execution.errorMessage})` : ''}, exit code ${execution.exitCode}, ${execution.lineCount} lines stored`);
-        say(`inspect the run in the Temporal UI: ${started.links.temporalUi}`);
-        return execution.status === 'succeeded';
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // Follow the live log as the API serves it to any client: server-sent events.
+    await readSse(`${stack.apiUrl}/api/v1/executions/${started.id}/logs/stream`, { authorization: `Bearer ${stack.adminToken}` }, (event) => {
+      const data = JSON.parse(event.data);
+      if (event.event === 'status') say(`status: ${data.status}`);
+      if (event.event === 'log') console.log(`  ${String(data.seq).padStart(3)} ${data.stream === 'stderr' ? 'ERR' : 'out'} | ${data.text}`);
+      return event.event !== 'end';
+    });
+    const execution = await call(stack, 'GET', `/executions/${started.id}`);
+    say(`finished ${execution.status}${execution.errorCode ? ` (${execution.errorCode}: ${execution.errorMessage})` : ''}, exit code ${execution.exitCode}, ${execution.lineCount} lines stored`);
+    say(`inspect the run in the Temporal UI: ${started.links.temporalUi}`);
+    return execution.status === 'succeeded';
   } finally {
     await stack?.stop();
     await sshd?.stop();

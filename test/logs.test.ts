@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { isFinished, startHarness, type Harness } from './support/harness';
-import { readSse, type SseEvent } from './support/sse';
+import { readSse, type SseEvent } from '../scripts/lib/sseClient';
 
 interface LogEvent {
   seq: number;
