@@ -25,6 +25,14 @@ export const configSchema = z.object({
    * older ones. At least 1: 0 would delete the logs of every finished execution at once.
    */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * host:port where the worker serves Temporal's worker metrics (task latencies, slots, polls)
+   * for Prometheus; empty turns them off. The API serves its own at `GET /metrics`.
+   */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^$|^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464, or empty')
+    .default(''),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../logger';
 import type { LiveTails } from '../logs/liveTail';
 import { authenticate } from './auth';
+import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
@@ -32,6 +33,12 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  const metrics = createApiMetrics(deps.pool);
+  app.use(metrics.middleware);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -50,12 +57,15 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const api = express.Router();
+  api.use(metrics.markRouter);
   api.use(authenticate(deps.pool));
   api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
   api.use(catalogRoutes(deps.pool));
   api.use(environmentCheckRoutes(deps.pool));
   api.use(executionRoutes(deps));
-  api.use(logStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds }));
+  api.use(
+    logStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds, clients: metrics.sseClients }),
+  );
   api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);
 

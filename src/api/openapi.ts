@@ -191,6 +191,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/healthz': { get: operation({ summary: 'Liveness', role: null, status: 200 }) },
       '/readyz': { get: operation({ summary: 'Readiness of PostgreSQL and Temporal', role: null, status: 200, errors: [503] }) },
       '/api/v1/openapi.json': { get: operation({ summary: 'This document', role: null, status: 200 }) },
+      '/metrics': { get: operation({ summary: 'Prometheus metrics of this API process', role: null, status: 200 }) },
       ...catalogPaths('environments', 'environment', { body: environmentBody, patch: environmentPatch, view: environment }),
       '/api/v1/environments/{id}/check': {
         post: operation({

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 
 import { createActivities } from '../activities';
 import { loadConfig } from '../config';
@@ -14,6 +14,11 @@ async function run(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   await runMigrations(config.DATABASE_URL, logger);
+  if (config.WORKER_METRICS_ADDRESS) {
+    // Before the first connection: the runtime is created with it.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } });
+    logger.info({ address: config.WORKER_METRICS_ADDRESS }, 'worker metrics for Prometheus');
+  }
   const pool = createPool(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await connectTemporalClient(config);

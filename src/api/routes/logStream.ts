@@ -15,6 +15,8 @@ export interface LogStreamDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   keepAliveSeconds?: number;
+  /** Counts the clients following a live log (a Prometheus gauge). */
+  clients?: { inc(): void; dec(): void };
 }
 
 const finalStatuses: Execution['status'][] = ['succeeded', 'failed', 'cancelled', 'rejected'];
@@ -97,6 +99,7 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();
+  deps.clients?.inc();
 
   let lastSent = start;
   let statusSent: string | undefined;
@@ -109,6 +112,7 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
   const close = (): void => {
     if (closed) return;
     closed = true;
+    deps.clients?.dec();
     clearInterval(keepAlive);
     unfollow();
     res.end();
