@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
-import { isFinished, startHarness, type Harness } from './support/harness';
 import { readSse, type SseEvent } from '../scripts/lib/sseClient';
+import { createApp } from '../src/api/app';
+import { startServer } from '../src/api/server';
+import { createLogger } from '../src/logger';
+import { LiveTails } from '../src/logs/liveTail';
+import { isFinished, startHarness, type Harness } from './support/harness';
 
 interface LogEvent {
   seq: number;
@@ -101,6 +105,47 @@ describe('live logs, downloads, progress and the Temporal UI', () => {
     for (const { seqs, ended } of await Promise.all(followers)) {
       expect(ended).toBe(true);
       expect(seqs).toEqual(expected);
+    }
+  }, 120_000);
+
+  test('when followers are spread over two API replicas and both lose their LISTEN connection mid-run, then every follower still gets every line once, then end', async () => {
+    const second = new LiveTails(h.pool, h.databaseUrl, createLogger('test', 'silent'));
+    await second.start();
+    const replica = await startServer(
+      createApp({
+        pool: h.pool,
+        temporal: h.temporal,
+        logger: createLogger('test', 'silent'),
+        taskQueue: h.taskQueue,
+        namespace: 'default',
+        temporalUiUrl: 'http://127.0.0.1:8233',
+        liveTails: second,
+      }),
+      0,
+      '127.0.0.1',
+    );
+    try {
+      const total = 6000;
+      const { id } = await start('replicas.js', `setTimeout(() => {\n${numberedLines(total, 200)}\n}, 1000);`);
+      const follow = (base: string) => {
+        const seqs: number[] = [];
+        return readSse(`${base}/api/v1/executions/${id}/logs/stream`, auth(), (e) => {
+          if (e.event === 'log') seqs.push(JSON.parse(e.data).seq);
+          return e.event !== 'end';
+        }).then(() => seqs);
+      };
+      const followers = [follow(h.url), follow(h.url), follow(replica.url), follow(replica.url)];
+      await h.waitForExecution(id, (e) => e.lineCount >= 1000, 60_000);
+      // Every API process has one listener; kill them all at the database side.
+      const killed = await h.pool.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'migrator-live-tails' and datname = current_database()`,
+      );
+      expect(killed.rowCount).toBe(2);
+      const expected = Array.from({ length: total }, (_, i) => i + 1);
+      for (const seqs of await Promise.all(followers)) expect(seqs).toEqual(expected);
+    } finally {
+      await replica.stop();
+      await second.stop();
     }
   }, 120_000);
 
