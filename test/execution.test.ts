@@ -178,4 +178,23 @@ describe('migrationExecution end to end (PostgreSQL, Temporal dev server, OpenSS
     expect(scheduled.filter((name) => five.includes(name))).toEqual(five);
     expect(scheduled).toEqual(['prepareExecution', 'acquireSlot', ...five.slice(1)]);
   });
+
+  test('when the workflow starts before the execution row is committed, then prepareExecution retries instead of failing, and the run succeeds', async () => {
+    const script = h.writeScript('late-row.js', "console.log('ran');");
+    const job = await h.createJob({ scriptPath: script });
+    const id = randomUUID();
+    const handle = await h.temporal.workflow.start('migrationExecution', {
+      workflowId: `execution-${id}`,
+      taskQueue: h.taskQueue,
+      args: [{ executionId: id }],
+    });
+    // Longer than the first retry interval: the row appears only after a failed attempt.
+    await new Promise((r) => setTimeout(r, 1500));
+    await h.pool.query(
+      `insert into executions (id, job_id, environment_id, params, started_by, workflow_id) values ($1, $2, $3, '{}', 'tester', $4)`,
+      [id, job.id, environmentId, `execution-${id}`],
+    );
+    expect(await handle.result()).toMatchObject({ exitCode: 0, lineCount: 1 });
+    expect(await h.waitForExecution(id, isFinished)).toMatchObject({ status: 'succeeded' });
+  });
 });

@@ -55,6 +55,11 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Loads job and environment, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {
+      // The API starts the workflow inside the transaction that inserts the row, so a fast
+      // worker can get here before the commit: worth a retry, not a failure.
+      if (!(await executions.getExecution(pool, executionId))) {
+        throw new MigratorError('UNAVAILABLE', `Execution ${executionId} is not in the database yet; its start may not have committed.`);
+      }
       const ctx = await loadExecutionContext(pool, executionId);
       return {
         executionId,
