@@ -9,8 +9,12 @@ import { LineSplitter } from './lineSplitter';
 export interface LogPumpOptions {
   /** Flush when this many lines wait. */
   maxBatch?: number;
-  /** Flush a lone line after this long, so live output stays live. */
-  flushIntervalMs?: number;
+  /**
+   * At most one commit per this many ms while output flows; a line arriving after a quiet
+   * spell is committed at once. Bounds commits (and WAL flushes) per execution without making
+   * a lone line wait.
+   */
+  minFlushIntervalMs?: number;
   /** Stop reading from SSH while this many lines wait for PostgreSQL. */
   highWater?: number;
   /** Called with every committed line, e.g. to report the last one. */
@@ -56,7 +60,9 @@ export class LogPump {
   private flushQueued = false;
   private failure: Error | null = null;
   private progressMark: ProgressMark | null = null;
-  private readonly timer: NodeJS.Timeout;
+  private scheduled: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
+  private readonly minFlushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly highWater: number;
 
@@ -72,7 +78,7 @@ export class LogPump {
     this.received = { stdout: start.stdoutOffset, stderr: start.stderrOffset };
     this.maxBatch = options.maxBatch ?? 5000;
     this.highWater = options.highWater ?? 20_000;
-    this.timer = setInterval(() => this.requestFlush(), options.flushIntervalMs ?? 100);
+    this.minFlushIntervalMs = options.minFlushIntervalMs ?? 25;
   }
 
   /** The position stored in PostgreSQL, as of the last completed flush. */
@@ -127,7 +133,7 @@ export class LogPump {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.scheduled);
     for (const source of this.sources) stopFollowing(source);
   }
 
@@ -139,11 +145,24 @@ export class LogPump {
       this.next[streamOffsetKey[stream]] = line.endOffset;
       this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, continued: line.continued, endOffset: line.endOffset });
     }
-    if (this.pending.length >= this.maxBatch) this.requestFlush();
+    this.scheduleFlush();
     if (this.pending.length >= this.highWater) for (const source of this.sources) source.pause();
   }
 
+  /** Flushes now when the last flush is long enough ago or a batch is full, else when it will be. */
+  private scheduleFlush(): void {
+    if (this.flushQueued || this.failure) return;
+    const wait = this.lastFlushAt + this.minFlushIntervalMs - Date.now();
+    if (wait <= 0 || this.pending.length >= this.maxBatch) {
+      this.requestFlush();
+    } else {
+      this.scheduled ??= setTimeout(() => this.requestFlush(), wait);
+    }
+  }
+
   private requestFlush(): void {
+    clearTimeout(this.scheduled);
+    this.scheduled = undefined;
     if (this.flushQueued || this.pending.length === 0 || this.failure) return;
     this.flushQueued = true;
     this.flushChain = this.flushChain.then(() => this.flushOnce());
@@ -152,6 +171,7 @@ export class LogPump {
   private async flushOnce(): Promise<void> {
     this.flushQueued = false;
     if (this.failure || this.pending.length === 0) return;
+    this.lastFlushAt = Date.now();
     const batch = this.pending.splice(0, this.maxBatch);
     // Offsets advance only as far as the lines in this batch reach.
     const to: ReadPosition = { ...this.committed };
@@ -171,6 +191,7 @@ export class LogPump {
       return;
     }
     if (this.pending.length < this.highWater) for (const source of this.sources) source.resume();
-    if (this.pending.length >= this.maxBatch) this.requestFlush();
+    // What arrived during this flush goes in the next one.
+    if (this.pending.length > 0) this.scheduleFlush();
   }
 }
