@@ -153,6 +153,7 @@ describe('live logs, downloads, progress and the Temporal UI', () => {
     const script = [
       "printf 'bad \\xff\\xfe end\\n'",
       "printf 'crlf line\\r\\n'",
+      "printf 'tab\\there, back\\\\slash \\\\n, carriage\\rreturn\\n'",
       "printf 'to stderr\\n' >&2",
       'head -c 10485760 /dev/zero | tr "\\0" x',
       "printf '\\nunterminated'",
@@ -171,8 +172,9 @@ describe('live logs, downloads, progress and the Temporal UI', () => {
     const stdout = lines.filter((l) => l.stream === 'stdout');
     expect(stdout[0]!.text).toBe('bad \uFFFD\uFFFD end');
     expect(stdout[1]!.text).toBe('crlf line');
+    expect(stdout[2]!.text).toBe('tab\there, back\\slash \\n, carriage\rreturn');
     expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['to stderr']);
-    const pieces = stdout.slice(2, -1);
+    const pieces = stdout.slice(3, -1);
     expect(pieces.length).toBeGreaterThan(100);
     expect(pieces.slice(0, -1).every((p) => p.continued)).toBe(true);
     expect(pieces.at(-1)!.continued).toBe(false);

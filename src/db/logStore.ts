@@ -1,4 +1,7 @@
+import { finished } from 'node:stream/promises';
+
 import type { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 import { MigratorError } from '../errors';
 import type { OutputStream } from '../ssh/remoteRun';
@@ -73,20 +76,35 @@ export async function appendBatch(
       );
     }
     if (lines.length === 0) return;
-    await client.query(
-      `insert into log_lines (execution_id, seq, stream, ts, text, continued)
-       select $1, seq, stream, ts, text, continued
-         from unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::boolean[]) as l(seq, stream, ts, text, continued)`,
-      [
-        executionId,
-        lines.map((l) => l.seq),
-        lines.map((l) => l.stream),
-        lines.map((l) => l.ts),
-        lines.map((l) => l.text),
-        lines.map((l) => l.continued),
-      ],
-    );
+    // COPY parses far less than an INSERT of unnested arrays: the database is the bottleneck.
+    const copy = client.query(copyFrom('copy log_lines (execution_id, seq, stream, ts, text, continued) from stdin'));
+    copy.end(copyRows(executionId, lines));
+    await finished(copy);
   });
+}
+
+/** COPY's text format: tab-separated, one row a line, backslash escapes. */
+function copyRows(executionId: string, lines: StoredLine[]): string {
+  let out = '';
+  let lastTs: Date | undefined;
+  let ts = '';
+  for (const line of lines) {
+    if (line.ts !== lastTs) {
+      lastTs = line.ts;
+      ts = line.ts.toISOString();
+    }
+    out += `${executionId}\t${line.seq}\t${line.stream}\t${ts}\t${escapeCopyText(line.text)}\t${line.continued ? 't' : 'f'}\n`;
+  }
+  return out;
+}
+
+const hasCopySpecial = /[\\\t\n\r]/;
+const copySpecial = /[\\\t\n\r]/g;
+const copyEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** Lines never hold NUL (the splitter replaces it), which COPY could not carry. */
+export function escapeCopyText(text: string): string {
+  return hasCopySpecial.test(text) ? text.replace(copySpecial, (c) => copyEscapes[c]!) : text;
 }
 
 /** A page of stored lines after `after`, in order. */
