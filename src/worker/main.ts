@@ -9,6 +9,7 @@ import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
+import { bundleWorkflowsApart } from './workflowBundle';
 
 async function run(): Promise<void> {
   const config = loadConfig();
@@ -23,8 +24,10 @@ async function run(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await connectTemporalClient(config);
   const ssh = new SshPool({ maxSessionsPerConnection: config.SSH_MAX_SESSIONS });
+  const bundle = await bundleWorkflowsApart();
   try {
     const worker = await createMigrationWorker({
+      workflowBundle: { codePath: bundle.codePath },
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -42,6 +45,7 @@ async function run(): Promise<void> {
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    await bundle.cleanup();
     ssh.close();
     await temporal.connection.close();
     await connection.close();
