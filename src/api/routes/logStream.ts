@@ -44,6 +44,18 @@ function lineEvent(line: StoredLine): string {
   return `id: ${line.seq}\nevent: log\ndata: ${data}\n\n`;
 }
 
+/** The live tail hands the same batch to every follower: render it once for all of them. */
+const renderedBatches = new WeakMap<StoredLine[], string>();
+
+function batchEvents(lines: StoredLine[]): string {
+  let rendered = renderedBatches.get(lines);
+  if (rendered === undefined) {
+    rendered = lines.map(lineEvent).join('');
+    renderedBatches.set(lines, rendered);
+  }
+  return rendered;
+}
+
 /** Live log as server-sent events, and the whole log as text; both stream without holding the log in memory. */
 export function logStreamRoutes(deps: LogStreamDeps): Router {
   const { pool } = deps;
@@ -168,8 +180,9 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
         return;
       }
       lastSent = fresh.at(-1)!.seq;
+      const events = fresh.length === lines.length ? batchEvents(lines) : fresh.map(lineEvent).join('');
       // A slow client stops taking handed-out lines and reads at its own pace once drained.
-      if (!write(fresh.map(lineEvent).join(''))) {
+      if (!write(events)) {
         live = false;
         void drained(res).then(catchUp);
       }
