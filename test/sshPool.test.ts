@@ -142,6 +142,34 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
     }
   });
 
+  test('when followers open before the run is started, then they wait for it and get all of its output, then end with it', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions });
+    const session = await pool.session(target);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-pool-'));
+    const script = path.join(dir, 'quick.sh');
+    writeFileSync(script, 'echo first\necho oops >&2\nsleep 0.3\necho last\n');
+    const spec = { executionId: randomUUID(), scriptPath: script, interpreter: 'bash' as const, args: [], nodePath: null, shellInit: null };
+    try {
+      const followers = await Promise.all((['stdout', 'stderr'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)));
+      const outputs = followers.map((channel) => {
+        let text = '';
+        channel.on('data', (d: Buffer) => (text += d.toString()));
+        channel.stderr.resume();
+        return channelExit(channel).then((exit) => ({ ...exit, text }));
+      });
+      // Long enough for both tails to be waiting on the host before the run directory exists.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true });
+      const [stdout, stderr] = await Promise.all(outputs);
+      expect(stdout).toEqual({ code: 0, signal: null, text: 'first\nlast\n' });
+      expect(stderr).toEqual({ code: 0, signal: null, text: 'oops\n' });
+      expect(await inspectRun(session, spec.executionId)).toMatchObject({ started: true, alive: false, exitCode: 0 });
+    } finally {
+      await killRun(session, spec.executionId, 0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('when the connection is dropped, then the next command gets a new connection', async () => {
     const pool = newPool({ maxSessionsPerConnection: maxSessions });
     const session = await pool.session(target);

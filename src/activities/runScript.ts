@@ -8,7 +8,16 @@ import type { Logger } from '../logger';
 import { LogPump } from '../logs/logPump';
 import type { SshSession, SshTarget } from '../ssh/connection';
 import type { SshPool } from '../ssh/sshPool';
-import { ensureStarted, finishRun, followOutput, killRun, type OutputStream, type RunSpec } from '../ssh/remoteRun';
+import {
+  ensureStarted,
+  finishRun,
+  followerFoundNoRun,
+  followOutput,
+  killRun,
+  type OutputStream,
+  type RunSpec,
+  stopFollowing,
+} from '../ssh/remoteRun';
 import { runProgressSignal } from '../workflows/migrationExecution';
 import type { RunProgress, RunResult } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
@@ -50,21 +59,28 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
   let heartbeat: NodeJS.Timeout | undefined;
   let progress: NodeJS.Timeout | undefined;
   try {
-    const pid = await startOrFindRun(conn, runSpecOf(ctx), log);
     const position = await readPosition(deps.pool, executionId);
     pump = new LogPump(deps.pool, executionId, position);
     const activePump = pump;
+    // The followers open alongside the start rather than after it: every exec pays the host's
+    // login-shell start, and lines the script printed meanwhile would reach the log that late.
+    // They wait on the host for the run's pid before tailing.
+    const opening = streams.map((stream) => followOutput(conn, executionId, stream, position[`${stream}Offset`]));
+    const tails = Promise.all(opening.map(async (channel, i) => activePump.attach(streams[i]!, await channel)));
+    let pid: number;
+    try {
+      pid = await startOrFindRun(conn, runSpecOf(ctx), log);
+    } catch (err) {
+      tails.catch(() => undefined);
+      await Promise.allSettled(opening.map((channel) => channel.then(stopFollowing)));
+      throw err;
+    }
     const beat = (): void => activity.heartbeat({ ...activePump.position, pid } satisfies RunHeartbeat);
     beat();
     heartbeat = setInterval(beat, deps.heartbeatIntervalMs ?? 1000);
     const report = progressReporter(activity, activePump, log);
     progress = setInterval(report, deps.progressIntervalMs ?? 10_000);
 
-    const tails = Promise.all(
-      streams.map(async (stream) =>
-        pump!.attach(stream, await followOutput(conn, executionId, stream, position[`${stream}Offset`])),
-      ),
-    );
     const deadline = (ctx.execution.startedAt ?? new Date()).getTime() + ctx.job.timeoutSeconds * 1000;
     const ending = await waitForEnding(tails, activity, deadline);
 
@@ -81,6 +97,9 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     const tailCodes = await tails;
     // A failed write to PostgreSQL closes the channels too: report that, not a dropped connection.
     pump.throwIfFailed();
+    if (tailCodes.includes(followerFoundNoRun)) {
+      throw new MigratorError('LOST', 'The run directory on the host holds no process id; the run is not started again. Check the host.');
+    }
     if (tailCodes.some((code) => code === null)) {
       throw new MigratorError('SSH_UNREACHABLE', 'The SSH connection dropped while following the output; re-attaching.');
     }

@@ -155,6 +155,9 @@ export async function inspectRun(conn: SshSession, executionId: string): Promise
   return parseState(result.stdout);
 }
 
+/** A follower's exit status when no run recorded its pid in time. */
+export const followerFoundNoRun = 75;
+
 /**
  * Follows one output file from a byte offset until the run ends, as raw bytes on the channel.
  * The end comes from the lock: `tail --pid` watches a `flock` child of this shell, which bash
@@ -169,6 +172,11 @@ export async function inspectRun(conn: SshSession, executionId: string): Promise
 export function followOutput(conn: SshSession, executionId: string, stream: OutputStream, offset: number): Promise<ClientChannel> {
   const command = [
     `run=${runDirExpr(executionId)}`,
+    // Opened alongside the start: the wrapper takes the lock before it writes `pid`, and empties
+    // the output files before both, so once `pid` is there the lock means the run. As long as
+    // the wrapper may wait for its lock (30 s), and a little more.
+    'for i in $(seq 1 700); do [ -s "$run/pid" ] && break; sleep 0.05; done',
+    `[ -s "$run/pid" ] || exit ${followerFoundNoRun}`,
     'flock -s "$run/lock" true </dev/null >/dev/null 2>&1 & locker=$!',
     `tail -c +${offset + 1} -s 0.2 -F --pid="$locker" "$run/${stream}" 2>/dev/null`,
     'exit 0',
