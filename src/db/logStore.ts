@@ -78,13 +78,21 @@ export async function appendBatch(
     if (lines.length === 0) return;
     // COPY parses far less than an INSERT of unnested arrays: the database is the bottleneck.
     const copy = client.query(copyFrom('copy log_lines (execution_id, seq, stream, ts, text, continued) from stdin'));
-    copy.end(copyRows(executionId, lines));
+    for (const piece of copyRows(executionId, lines)) copy.write(piece);
+    copy.end();
     await finished(copy);
   });
 }
 
-/** COPY's text format: tab-separated, one row a line, backslash escapes. */
-function copyRows(executionId: string, lines: StoredLine[]): string {
+/**
+ * Stays below V8's large-object size (128 KiB): a whole batch as one string would be allocated
+ * straight into the old generation, which only a full collection frees, and at wire speed
+ * those strings grow the heap by a hundred MB between collections.
+ */
+const copyPieceChars = 32 * 1024;
+
+/** COPY's text format: tab-separated, one row a line, backslash escapes; in pieces of about `copyPieceChars`. */
+function* copyRows(executionId: string, lines: StoredLine[]): Generator<string> {
   let out = '';
   let lastTs: Date | undefined;
   let ts = '';
@@ -94,8 +102,12 @@ function copyRows(executionId: string, lines: StoredLine[]): string {
       ts = line.ts.toISOString();
     }
     out += `${executionId}\t${line.seq}\t${line.stream}\t${ts}\t${escapeCopyText(line.text)}\t${line.continued ? 't' : 'f'}\n`;
+    if (out.length >= copyPieceChars) {
+      yield out;
+      out = '';
+    }
   }
-  return out;
+  if (out.length > 0) yield out;
 }
 
 const hasCopySpecial = /[\\\t\n\r]/;

@@ -62,7 +62,7 @@ export class LineSplitter {
     let end = textEnd;
     if (!continued && end > start && data[end - 1] === 0x0d) end -= 1;
     this.carryStart += consumedEnd - start;
-    return { text: decode(data.subarray(start, end)), endOffset: this.carryStart, continued };
+    return { text: decode(data, start, end), endOffset: this.carryStart, continued };
   }
 }
 
@@ -74,6 +74,7 @@ function utf8Boundary(data: Buffer, at: number): number {
 }
 
 /** PostgreSQL text cannot hold NUL, so it becomes U+FFFD like any other undecodable byte. */
-function decode(bytes: Buffer): string {
-  return bytes.toString('utf8').replace(/\0/g, '\uFFFD');
+function decode(data: Buffer, start: number, end: number): string {
+  const text = data.toString('utf8', start, end);
+  return text.includes('\0') ? text.replace(/\0/g, '\uFFFD') : text;
 }
