@@ -85,9 +85,8 @@ export async function appendBatch(
 }
 
 /**
- * Stays below V8's large-object size (128 KiB): a whole batch as one string would be allocated
- * straight into the old generation, which only a full collection frees, and at wire speed
- * those strings grow the heap by a hundred MB between collections.
+ * Stays below V8's large-object size (128 KiB): a whole batch as one string (up to ~650 KB)
+ * would be allocated straight into the old generation, which only a full collection frees.
  */
 const copyPieceChars = 32 * 1024;
 
