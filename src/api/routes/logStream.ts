@@ -44,13 +44,34 @@ function lineEvent(line: StoredLine): string {
   return `id: ${line.seq}\nevent: log\ndata: ${data}\n\n`;
 }
 
-/** The live tail hands the same batch to every follower: render it once for all of them. */
-const renderedBatches = new WeakMap<StoredLine[], string>();
+/**
+ * Events are rendered in pieces below V8's large-object size (128 KiB): a whole batch as one
+ * string (about 1 MB for 5,000 lines) would go straight to the old generation, which only a
+ * full collection frees.
+ */
+const pieceChars = 32 * 1024;
 
-function batchEvents(lines: StoredLine[]): string {
+function renderEvents(lines: StoredLine[]): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  for (const line of lines) {
+    piece += lineEvent(line);
+    if (piece.length >= pieceChars) {
+      pieces.push(piece);
+      piece = '';
+    }
+  }
+  if (piece.length > 0) pieces.push(piece);
+  return pieces;
+}
+
+/** The live tail hands the same batch to every follower: render it once for all of them. */
+const renderedBatches = new WeakMap<StoredLine[], string[]>();
+
+function batchEvents(lines: StoredLine[]): string[] {
   let rendered = renderedBatches.get(lines);
   if (rendered === undefined) {
-    rendered = lines.map(lineEvent).join('');
+    rendered = renderEvents(lines);
     renderedBatches.set(lines, rendered);
   }
   return rendered;
@@ -121,6 +142,8 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
   let position: () => TailPosition = () => ({ seq: execution.lineCount, status: execution.status, handedOut: execution.lineCount });
 
   const write = (chunk: string): boolean => res.write(chunk);
+  /** False when the response buffer is full: wait for `drain` before writing more. */
+  const writeAll = (pieces: string[]): boolean => pieces.reduce((ok, piece) => res.write(piece) && ok, true);
   const close = (): void => {
     if (closed) return;
     closed = true;
@@ -158,7 +181,7 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
           break;
         }
         lastSent = lines.at(-1)!.seq;
-        if (!write(lines.map(lineEvent).join(''))) await drained(res);
+        if (!writeAll(renderEvents(lines))) await drained(res);
       }
       live = !closed;
     } catch {
@@ -180,9 +203,9 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
         return;
       }
       lastSent = fresh.at(-1)!.seq;
-      const events = fresh.length === lines.length ? batchEvents(lines) : fresh.map(lineEvent).join('');
+      const events = fresh.length === lines.length ? batchEvents(lines) : renderEvents(fresh);
       // A slow client stops taking handed-out lines and reads at its own pace once drained.
-      if (!write(events)) {
+      if (!writeAll(events)) {
         live = false;
         void drained(res).then(catchUp);
       }
