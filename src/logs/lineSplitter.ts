@@ -30,8 +30,28 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer): SplitLine[] {
-    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     const lines: SplitLine[] = [];
+    let data = chunk;
+    if (this.carry.length > 0) {
+      // Only the carried part of a line and the chunk's first line are joined, not the whole
+      // chunk: output arrives in chunks that rarely end on a newline.
+      const nl = chunk.indexOf(NEWLINE);
+      const head = nl === -1 ? chunk.length : nl + 1;
+      const joined = Buffer.concat([this.carry, chunk.subarray(0, head)]);
+      this.carry = Buffer.alloc(0);
+      if (nl === -1) {
+        data = joined;
+      } else {
+        this.split(joined, lines);
+        data = chunk.subarray(head);
+      }
+    }
+    this.split(data, lines);
+    return lines;
+  }
+
+  /** Splits `data` (which starts where the last line ended) into `lines`; keeps the unfinished rest. */
+  private split(data: Buffer, lines: SplitLine[]): void {
     let start = 0;
     for (;;) {
       const nl = data.indexOf(NEWLINE, start);
@@ -46,8 +66,7 @@ export class LineSplitter {
       lines.push(this.emit(data, start, nl, nl + 1, false));
       start = nl + 1;
     }
-    this.carry = Buffer.from(data.subarray(start));
-    return lines;
+    if (start < data.length) this.carry = Buffer.from(data.subarray(start));
   }
 
   /** The output ended: whatever is left without a final newline is the last line. */

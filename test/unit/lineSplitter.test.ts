@@ -35,3 +35,40 @@ describe('LineSplitter', () => {
     expect(lines.at(-1)).toMatchObject({ continued: false, endOffset: Buffer.byteLength('abcdé€fg\n') });
   });
 });
+
+describe('LineSplitter, whatever the chunking', () => {
+  /** A small deterministic generator, so a failure can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  test('when the same bytes arrive cut at random places, then the lines and offsets are those of one whole chunk', () => {
+    const pieces = ['plain', 'crlf\r', 'é€😀 unicode', '', 'x'.repeat(23), '\0nul', '\xff', 'tab\there'];
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = random(seed);
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 30; i++) {
+        const text = pieces[Math.floor(next() * pieces.length)]!;
+        parts.push(Buffer.from(text, text === '\xff' ? 'latin1' : 'utf8'), Buffer.from(next() < 0.9 ? '\n' : ''));
+      }
+      const bytes = Buffer.concat(parts);
+      const whole = new LineSplitter(7, 16);
+      const expected = [...whole.push(bytes), ...whole.end()];
+
+      const chunked = new LineSplitter(7, 16);
+      const got = [];
+      for (let at = 0; at < bytes.length; ) {
+        const size = 1 + Math.floor(next() * 40);
+        got.push(...chunked.push(bytes.subarray(at, at + size)));
+        at += size;
+      }
+      got.push(...chunked.end());
+      expect(got).toEqual(expected);
+      expect(chunked.offset).toBe(7 + bytes.length);
+    }
+  });
+});
