@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { startLoopbackSshd, type LoopbackSshd } from './lib/loopbackSshd';
+import { loopbackEnvironment, startLoopbackSshd, type LoopbackSshd } from './lib/loopbackSshd';
 import { readSse } from './lib/sseClient';
 import { cacheDir, startStack, type Stack } from './lib/stack';
 
@@ -38,16 +38,7 @@ async function run(): Promise<boolean> {
     stack = await startStack(say);
 
     const source = await findOrCreate(stack, 'sources', { name: 'iclinic', system: 'iclinic', description: 'iClinic exports' });
-    // A new environment per run: the loopback sshd has a new port and host key each time.
-    const environment = await call(stack, 'POST', '/environments', {
-      name: `demo-loopback-${sshd.port}-${Date.now()}`,
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKeyPath: sshd.privateKeyPath,
-      hostKeyFingerprint: sshd.hostKeyFingerprint,
-      nodePath: process.execPath,
-    });
+    const environment = await call(stack, 'POST', '/environments', loopbackEnvironment(sshd, 'demo'));
     const job = await findOrCreate(stack, 'jobs', {
       name: 'orchestrate-import',
       sourceId: source.id,

@@ -119,3 +119,19 @@ export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Prom
     stop: () => stopChild(child),
   };
 }
+
+/**
+ * The `POST /environments` body for this sshd. A new environment per run (the name carries the
+ * port and a timestamp): the loopback sshd has a new port and host key each time.
+ */
+export function loopbackEnvironment(sshd: LoopbackSshd, prefix: string): Record<string, unknown> {
+  return {
+    name: `${prefix}-loopback-${sshd.port}-${Date.now()}`,
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    privateKeyPath: sshd.privateKeyPath,
+    hostKeyFingerprint: sshd.hostKeyFingerprint,
+    nodePath: process.execPath,
+  };
+}

@@ -116,15 +116,7 @@ export async function startStack(say: Say, options: { port?: number } = {}): Pro
     say(`${role}: started (pid ${child.pid}), log in ${path.join(logDir, `${role}.log`)}`);
   }
   const apiUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const exited = children.find((c) => c.exitCode !== null);
-    if (exited) throw new Error(`A Migrator process exited at start (code ${exited.exitCode}); see ${logDir}.`);
-    const ready = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`The API did not become ready on ${apiUrl}; see ${logDir}.`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitUntilReady(apiUrl, children, logDir);
   say(`api: ready on ${apiUrl}`);
 
   return {
@@ -138,4 +130,17 @@ export async function startStack(say: Say, options: { port?: number } = {}): Pro
       await devServer?.stop();
     },
   };
+}
+
+/** Waits for the API's /readyz, failing early when a Migrator process exits at start. */
+export async function waitUntilReady(apiUrl: string, children: ChildProcess[], logDir: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const exited = children.find((c) => c.exitCode !== null);
+    if (exited) throw new Error(`A Migrator process exited at start (code ${exited.exitCode}); see ${logDir}.`);
+    const ready = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`The API did not become ready on ${apiUrl}; see ${logDir}.`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
