@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { ClientChannel } from 'ssh2';
 
 import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
-import { openConnection, type SshTarget } from '../src/ssh/connection';
+import { openConnection, type SshSession, type SshTarget } from '../src/ssh/connection';
 import { channelExit, execCollect, openChannel } from '../src/ssh/exec';
-import { ensureStarted, followOutput, inspectRun, killRun, stopFollowing } from '../src/ssh/remoteRun';
+import { ensureStarted, followOutput, inspectRun, killRun, type RunSpec, stopFollowing } from '../src/ssh/remoteRun';
 import { SshPool } from '../src/ssh/sshPool';
 
 /** sshd's per-connection session limit in this file: small, so the tests reach it cheaply. */
@@ -47,6 +47,20 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
   async function heldChannel(pool: SshPool): Promise<ClientChannel> {
     const session = await pool.session(target);
     return openChannel(session, 'read line; echo "got $line"');
+  }
+
+  /** The run spec of a bash script with `body`, for `use`; the run is killed and the script removed afterwards. */
+  async function withRunOf(session: SshSession, body: string, use: (spec: RunSpec) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-pool-'));
+    const scriptPath = path.join(dir, 'script.sh');
+    writeFileSync(scriptPath, body);
+    const spec: RunSpec = { executionId: randomUUID(), scriptPath, interpreter: 'bash', args: [], nodePath: null, shellInit: null };
+    try {
+      await use(spec);
+    } finally {
+      await killRun(session, spec.executionId, 0);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   async function releaseChannel(channel: ClientChannel, line: string): Promise<string> {
@@ -115,11 +129,7 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
   test('when followers are stopped before the run ends, then they end on the host and their session slots are free again', async () => {
     const pool = newPool({ maxSessionsPerConnection: maxSessions });
     const session = await pool.session(target);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-pool-'));
-    const script = path.join(dir, 'long.sh');
-    writeFileSync(script, 'echo started\nsleep 120\n');
-    const spec = { executionId: randomUUID(), scriptPath: script, interpreter: 'bash' as const, args: [], nodePath: null, shellInit: null };
-    try {
+    await withRunOf(session, 'echo started\nsleep 120\n', async (spec) => {
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true, alive: true });
       const followers = await Promise.all(
         (['stdout', 'stderr', 'stdout'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)),
@@ -136,20 +146,13 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
       expect(again.map((r) => r.stdout)).toEqual(['again\n', 'again\n', 'again\n']);
       expect(pool.stats().opened).toBe(1);
       expect(await inspectRun(session, spec.executionId)).toMatchObject({ alive: true });
-    } finally {
-      await killRun(session, spec.executionId, 0);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('when followers open before the run is started, then they wait for it and get all of its output, then end with it', async () => {
     const pool = newPool({ maxSessionsPerConnection: maxSessions });
     const session = await pool.session(target);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-pool-'));
-    const script = path.join(dir, 'quick.sh');
-    writeFileSync(script, 'echo first\necho oops >&2\nsleep 0.3\necho last\n');
-    const spec = { executionId: randomUUID(), scriptPath: script, interpreter: 'bash' as const, args: [], nodePath: null, shellInit: null };
-    try {
+    await withRunOf(session, 'echo first\necho oops >&2\nsleep 0.3\necho last\n', async (spec) => {
       const followers = await Promise.all((['stdout', 'stderr'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)));
       const outputs = followers.map((channel) => {
         let text = '';
@@ -164,10 +167,7 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
       expect(stdout).toEqual({ code: 0, signal: null, text: 'first\nlast\n' });
       expect(stderr).toEqual({ code: 0, signal: null, text: 'oops\n' });
       expect(await inspectRun(session, spec.executionId)).toMatchObject({ started: true, alive: false, exitCode: 0 });
-    } finally {
-      await killRun(session, spec.executionId, 0);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('when the connection is dropped, then the next command gets a new connection', async () => {
