@@ -1,6 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+import { Client as PgClient } from 'pg';
 
 import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
 import { stopChild } from '../scripts/lib/processes';
@@ -79,6 +82,61 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     await expectExactlyOnce(h, id, starts);
     expect(await runScriptAttempt(h, id)).toBeGreaterThan(1);
   }, 120_000);
+
+  test('when the worker dies after the run ended on the host but before its exit status was recorded, then the next attempt records it: succeeded, started once, every line once', async () => {
+    const first = startWorkerProcess(h);
+    workers.push(first);
+    const starts = path.join(h.scriptsDir, 'finishgap.starts');
+    const releaseFile = path.join(h.scriptsDir, 'finishgap.release');
+    // Prints every line at once, then exits only when released.
+    const script = h.writeScript(
+      'finishgap.js',
+      [
+        "const fs = require('fs');",
+        `fs.appendFileSync(${JSON.stringify(starts)}, 'start\\n');`,
+        `for (let i = 1; i <= ${countingLines}; i++) console.log('line ' + i);`,
+        `const t = setInterval(() => fs.existsSync(${JSON.stringify(releaseFile)}) && clearInterval(t), 20);`,
+      ].join('\n'),
+    );
+    const job = await h.createJob({ scriptPath: script });
+    const id = (await h.request('POST', '/api/v1/executions', { jobId: job.id, environmentId, params: {} })).body.id as string;
+    await h.waitForExecution(id, (e) => e.lineCount >= countingLines, 60_000);
+
+    // Every line is stored; the execution row locked, the worker's write of the exit status waits.
+    const lock = new PgClient({ connectionString: h.databaseUrl });
+    await lock.connect();
+    await lock.query('begin');
+    await lock.query('select 1 from executions where id = $1 for update', [id]);
+    try {
+      writeFileSync(releaseFile, '');
+      // finishRun has read the status and removed `pid` (only `started` and `exit` stay).
+      const runDir = path.join(os.homedir(), '.migrator', 'runs', id);
+      const deadline = Date.now() + 30_000;
+      while (!(existsSync(path.join(runDir, 'exit')) && !existsSync(path.join(runDir, 'pid')))) {
+        if (Date.now() > deadline) throw new Error('the worker never finished the run on the host');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // ...and its `update` of the exit status is waiting for the lock.
+      const lockPid = (await lock.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      const blocked = async (): Promise<number[]> =>
+        (await h.pool.query<{ pid: number }>('select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockPid])).rows.map((r) => r.pid);
+      while ((await blocked()).length === 0) {
+        if (Date.now() > deadline) throw new Error('the worker never tried to record the exit status');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await stopChild(first, 'SIGKILL');
+      // A backend waiting on a lock does not notice its client died: end it, as a crashed host's TCP reset would.
+      for (const pid of await blocked()) await h.pool.query('select pg_terminate_backend($1)', [pid]);
+    } finally {
+      await lock.query('rollback');
+      await lock.end();
+    }
+    expect((await h.pool.query('select exit_code from executions where id = $1', [id])).rows[0].exit_code).toBeNull();
+
+    workers.push(startWorkerProcess(h));
+    await expectExactlyOnce(h, id, starts);
+    expect(await runScriptAttempt(h, id)).toBeGreaterThan(1);
+  }, 150_000);
 
   test('when the cancel arrives while the worker is down, then the whole process tree is killed once a worker is back', async () => {
     const first = startWorkerProcess(h);

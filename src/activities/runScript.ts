@@ -67,14 +67,23 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     // They wait on the host for the run's pid before tailing.
     const opening = streams.map((stream) => followOutput(conn, executionId, stream, position[`${stream}Offset`]));
     const tails = Promise.all(opening.map(async (channel, i) => activePump.attach(streams[i]!, await channel)));
-    let pid: number;
-    try {
-      pid = await startOrFindRun(conn, runSpecOf(ctx), log);
-    } catch (err) {
+    const dropFollowers = async (): Promise<void> => {
       tails.catch(() => undefined);
       await Promise.allSettled(opening.map((channel) => channel.then(stopFollowing)));
+    };
+    let found: FoundRun;
+    try {
+      found = await startOrFindRun(conn, runSpecOf(ctx), log);
+    } catch (err) {
+      await dropFollowers();
       throw err;
     }
+    if (found.kind === 'finished') {
+      await dropFollowers();
+      await recordExitCode(deps.pool, executionId, found.exitCode);
+      return { exitCode: found.exitCode, lineCount: position.lastSeq };
+    }
+    const { pid } = found;
     const beat = (): void => activity.heartbeat({ ...activePump.position, pid } satisfies RunHeartbeat);
     beat();
     heartbeat = setInterval(beat, deps.heartbeatIntervalMs ?? 1000);
@@ -152,8 +161,16 @@ function progressReporter(activity: Context, pump: LogPump, log: Logger): () => 
   };
 }
 
-async function startOrFindRun(conn: SshSession, spec: RunSpec, log: Logger): Promise<number> {
+type FoundRun = { kind: 'running'; pid: number } | { kind: 'finished'; exitCode: number };
+
+async function startOrFindRun(conn: SshSession, spec: RunSpec, log: Logger): Promise<FoundRun> {
   const state = await ensureStarted(conn, spec);
+  if (!state.startedNow && state.pid === null && state.exitCode !== null) {
+    // Only finishRun removes `pid`, and only once every line is stored: an earlier attempt got
+    // that far and died before it recorded the exit status.
+    log.info({ exitCode: state.exitCode }, 'the run ended and its output is stored; recording its exit status');
+    return { kind: 'finished', exitCode: state.exitCode };
+  }
   if (state.pid === null) {
     throw new MigratorError(
       'LOST',
@@ -162,7 +179,7 @@ async function startOrFindRun(conn: SshSession, spec: RunSpec, log: Logger): Pro
   }
   if (state.startedNow) log.info({ pid: state.pid }, 'script started');
   else log.info({ pid: state.pid, alive: state.alive, exitCode: state.exitCode }, 're-attaching to the run');
-  return state.pid;
+  return { kind: 'running', pid: state.pid };
 }
 
 function waitForEnding(tails: Promise<unknown>, activity: Context, deadline: number): Promise<Ending> {

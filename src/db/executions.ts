@@ -149,7 +149,10 @@ export async function markRunning(pool: Pool, id: string): Promise<void> {
   );
 }
 
-/** The script's exit status as read on the host, stored before its run directory is removed. */
+/**
+ * The script's exit status as read on the host, once every line is stored. A retry that finds
+ * the run finished on the host but no status here records it from the run's tombstone.
+ */
 export async function recordExitCode(pool: Pool, id: string, exitCode: number): Promise<void> {
   await pool.query('update executions set exit_code = $2 where id = $1', [id, exitCode]);
 }
