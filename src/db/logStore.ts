@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 import { MigratorError } from '../errors';
 import type { OutputStream } from '../ssh/remoteRun';
+import { inPieces } from '../logs/pieces';
 import { withTransaction } from './pool';
 
 export interface StoredLine {
@@ -84,29 +85,17 @@ export async function appendBatch(
   });
 }
 
-/**
- * Stays below V8's large-object size (128 KiB): a whole batch as one string (up to ~650 KB)
- * would be allocated straight into the old generation, which only a full collection frees.
- */
-const copyPieceChars = 32 * 1024;
-
-/** COPY's text format: tab-separated, one row a line, backslash escapes; in pieces of about `copyPieceChars`. */
-function* copyRows(executionId: string, lines: StoredLine[]): Generator<string> {
-  let out = '';
+/** COPY's text format: tab-separated, one row a line, backslash escapes; in pieces (see `inPieces`). */
+function copyRows(executionId: string, lines: StoredLine[]): Iterable<string> {
   let lastTs: Date | undefined;
   let ts = '';
-  for (const line of lines) {
+  return inPieces(lines, (line) => {
     if (line.ts !== lastTs) {
       lastTs = line.ts;
       ts = line.ts.toISOString();
     }
-    out += `${executionId}\t${line.seq}\t${line.stream}\t${ts}\t${escapeCopyText(line.text)}\t${line.continued ? 't' : 'f'}\n`;
-    if (out.length >= copyPieceChars) {
-      yield out;
-      out = '';
-    }
-  }
-  if (out.length > 0) yield out;
+    return `${executionId}\t${line.seq}\t${line.stream}\t${ts}\t${escapeCopyText(line.text)}\t${line.continued ? 't' : 'f'}\n`;
+  });
 }
 
 const hasCopySpecial = /[\\\t\n\r]/;

@@ -1,4 +1,5 @@
 import { LineSplitter } from '../../src/logs/lineSplitter';
+import { inPieces, pieceChars } from '../../src/logs/pieces';
 
 describe('LineSplitter', () => {
   test('when chunks split lines anywhere, then lines come out whole with the offset just past each newline', () => {
@@ -70,5 +71,16 @@ describe('LineSplitter, whatever the chunking', () => {
       expect(got).toEqual(expected);
       expect(chunked.offset).toBe(7 + bytes.length);
     }
+  });
+});
+
+describe('inPieces', () => {
+  test('when items are rendered, then the pieces join to the whole rendering, none much over the size, in order', () => {
+    const items = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
+    const pieces = [...inPieces(items, (s) => `${s}\n`)];
+    expect(pieces.join('')).toBe(items.map((s) => `${s}\n`).join(''));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.every((p) => p.length < pieceChars + 200)).toBe(true);
+    expect([...inPieces([], String)]).toEqual([]);
   });
 });

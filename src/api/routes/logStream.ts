@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { getExecution, type Execution } from '../../db/executions';
 import { readLines, type StoredLine } from '../../db/logStore';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
+import { inPieces } from '../../logs/pieces';
 import { requireRole } from '../auth';
 import { HttpError, notFound, parseOrThrow } from '../problem';
 import { idSchema } from '../schemas';
@@ -44,25 +45,16 @@ function lineEvent(line: StoredLine): string {
   return `id: ${line.seq}\nevent: log\ndata: ${data}\n\n`;
 }
 
-/**
- * Events are rendered in pieces below V8's large-object size (128 KiB): a whole batch as one
- * string (about 1 MB for 5,000 lines) would go straight to the old generation, which only a
- * full collection frees.
- */
-const pieceChars = 32 * 1024;
+/** Writes every piece; false when the response buffer is full: wait for `drain` before writing more. */
+function writeAll(res: Response, pieces: Iterable<string>): boolean {
+  let ok = true;
+  for (const piece of pieces) ok = res.write(piece) && ok;
+  return ok;
+}
 
+/** The events of `lines`, in pieces (see `inPieces`). */
 function renderEvents(lines: StoredLine[]): string[] {
-  const pieces: string[] = [];
-  let piece = '';
-  for (const line of lines) {
-    piece += lineEvent(line);
-    if (piece.length >= pieceChars) {
-      pieces.push(piece);
-      piece = '';
-    }
-  }
-  if (piece.length > 0) pieces.push(piece);
-  return pieces;
+  return [...inPieces(lines, lineEvent)];
 }
 
 /** The live tail hands the same batch to every follower: render it once for all of them. */
@@ -109,8 +101,7 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
       const lines = await readLines(pool, execution.id, after, pageSize);
       if (lines.length === 0 || res.destroyed) break;
       after = lines.at(-1)!.seq;
-      const chunk = lines.map((l) => (l.continued ? l.text : `${l.text}\n`)).join('');
-      if (!res.write(chunk)) await drained(res);
+      if (!writeAll(res, inPieces(lines, (l) => (l.continued ? l.text : `${l.text}\n`)))) await drained(res);
     }
     res.end();
   });
@@ -142,8 +133,6 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
   let position: () => TailPosition = () => ({ seq: execution.lineCount, status: execution.status, handedOut: execution.lineCount });
 
   const write = (chunk: string): boolean => res.write(chunk);
-  /** False when the response buffer is full: wait for `drain` before writing more. */
-  const writeAll = (pieces: string[]): boolean => pieces.reduce((ok, piece) => res.write(piece) && ok, true);
   const close = (): void => {
     if (closed) return;
     closed = true;
@@ -181,7 +170,7 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
           break;
         }
         lastSent = lines.at(-1)!.seq;
-        if (!writeAll(renderEvents(lines))) await drained(res);
+        if (!writeAll(res, renderEvents(lines))) await drained(res);
       }
       live = !closed;
     } catch {
@@ -205,7 +194,7 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
       lastSent = fresh.at(-1)!.seq;
       const events = fresh.length === lines.length ? batchEvents(lines) : renderEvents(fresh);
       // A slow client stops taking handed-out lines and reads at its own pace once drained.
-      if (!writeAll(events)) {
+      if (!writeAll(res, events)) {
         live = false;
         void drained(res).then(catchUp);
       }
