@@ -5,7 +5,7 @@ import * as retention from '../db/retention';
 import { MigratorError } from '../errors';
 import type { SshPool } from '../ssh/sshPool';
 import { execCollect } from '../ssh/exec';
-import { bashCommand } from '../ssh/remoteRun';
+import { bashCommand, runsRoot } from '../ssh/remoteRun';
 
 export interface RetentionDeps {
   pool: Pool;
@@ -37,7 +37,7 @@ const maxScriptBytes = 100_000;
 function sweepScript(retentionDays: number, keep: string[]): string {
   const age = retentionDays > 0 ? ` -mmin +${retentionDays * 1440}` : '';
   return [
-    'runs="$HOME/.migrator/runs"',
+    `runs="${runsRoot}"`,
     '[ -d "$runs" ] || { echo removed=0; exit 0; }',
     `keep=' ${keep.join(' ')} '`,
     'removed=0',

@@ -38,11 +38,14 @@ export interface RunState {
   exitCode: number | null;
 }
 
+/** Where every run directory of a host lives (expanded by the remote shell; quote it). */
+export const runsRoot = '$HOME/.migrator/runs';
+
 export function runDirExpr(executionId: string): string {
   if (!/^[A-Za-z0-9-]+$/.test(executionId)) {
     throw new MigratorError('VALIDATION_FAILED', `Execution id ${JSON.stringify(executionId)} is not a safe directory name.`);
   }
-  return `"$HOME/.migrator/runs/${executionId}"`;
+  return `"${runsRoot}/${executionId}"`;
 }
 
 /** Wraps a bash script so it runs the same whatever the remote user's login shell is. */
