@@ -18,6 +18,13 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds between TERM and KILL when a run is cancelled or times out. */
   KILL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(5),
+  /**
+   * How often a failing step of an execution is tried before the execution fails, and the longest
+   * wait between two tries (runScript gets twice the attempts; finalizeExecution retries until it
+   * succeeds). Read by the API, which hands them to each execution's workflow as it starts it.
+   */
+  ACTIVITY_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  ACTIVITY_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
   /**

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 
 import type { Logger } from '../logger';
 import type { LiveTails } from '../logs/liveTail';
+import type { ExecutionTuning } from '../workflows/types';
 import { authenticate } from './auth';
 import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -25,6 +26,8 @@ export interface AppDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   sseKeepAliveSeconds?: number;
+  /** The retry budget each execution's workflow gets. */
+  executionTuning?: ExecutionTuning;
 }
 
 /** The HTTP API as an express app; `startServer` listens with it. */

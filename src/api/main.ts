@@ -26,6 +26,10 @@ async function run(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    executionTuning: {
+      retryMaxAttempts: config.ACTIVITY_RETRY_MAX_ATTEMPTS,
+      retryMaxIntervalSeconds: config.ACTIVITY_RETRY_MAX_INTERVAL_SECONDS,
+    },
   });
   const server = await startServer(app, config.PORT);
   logger.info({ url: server.url }, 'api listening');

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
-import type { ApprovalDecision, ExecutionInput, ExecutionOutcome, Phase, Progress, RunProgress, RunResult } from './types';
+import type { ApprovalDecision, ExecutionInput, ExecutionTuning, ExecutionOutcome, Phase, Progress, RunProgress, RunResult } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
 /** Sent by `finalizeExecution` of another execution when a slot on the environment may be free. */
@@ -31,20 +31,40 @@ export const runProgressSignal = defineSignal<[RunProgress]>('runProgress');
 export const approveUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('approve');
 export const rejectUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('reject');
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
+/** The retry policy of every step but finalizeExecution, from the execution's tuning. */
+function retryPolicy(tuning: ExecutionTuning = {}) {
+  return {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: `${tuning.retryMaxIntervalSeconds ?? 30}s`,
+    maximumAttempts: tuning.retryMaxAttempts ?? 10,
+  };
+}
 
-const { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry,
-});
+function stepActivities(tuning: ExecutionTuning | undefined) {
+  const retry = retryPolicy(tuning);
+  // A proxy: its activities are looked up by name, so it cannot be spread.
+  const { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry,
+  });
+  // Nothing may stay active without its outcome recorded: finalizeExecution outlasts any outage.
+  const { finalizeExecution } = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    // No maximumAttempts: unlimited.
+    retry: { initialInterval: retry.initialInterval, backoffCoefficient: retry.backoffCoefficient, maximumInterval: '60s' },
+  });
+  return { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution };
+}
 
-/** Re-attaching after a crash is the point of retrying, so `runScript` gets a few more attempts. */
-function runScriptActivity(timeoutSeconds: number) {
+/** Re-attaching after a crash is the point of retrying, so `runScript` gets twice the attempts. */
+function runScriptActivity(timeoutSeconds: number, tuning: ExecutionTuning | undefined) {
+  const retry = retryPolicy(tuning);
   return proxyActivities<Activities>({
     startToCloseTimeout: `${timeoutSeconds + 600} seconds`,
     heartbeatTimeout: '20 seconds',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { ...retry, maximumAttempts: 20 },
+    retry: { ...retry, maximumAttempts: retry.maximumAttempts * 2 },
   }).runScript;
 }
 
@@ -53,7 +73,8 @@ function runScriptActivity(timeoutSeconds: number) {
  * run detached with live output, record the outcome. The outcome is recorded also when the
  * execution is cancelled; the workflow's own result mirrors it (failed workflows carry the code).
  */
-export async function migrationExecution({ executionId }: ExecutionInput): Promise<RunResult> {
+export async function migrationExecution({ executionId, tuning }: ExecutionInput): Promise<RunResult> {
+  const { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } = stepActivities(tuning);
   // Set through `enter`, from handlers and the main flow alike.
   let phase = 'preparing' as Phase;
   let status = 'queued';
@@ -157,7 +178,7 @@ export async function migrationExecution({ executionId }: ExecutionInput): Promi
     status = 'running';
     await validateScript(executionId);
     enter('running');
-    result = await runScriptActivity(plan.timeoutSeconds)(executionId);
+    result = await runScriptActivity(plan.timeoutSeconds, tuning)(executionId);
   } catch (err) {
     // Already recorded (rejected, or no approval in time): nothing more to do.
     if (outcomeRecorded) throw err;

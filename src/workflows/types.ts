@@ -2,6 +2,16 @@
 
 export interface ExecutionInput {
   executionId: string;
+  /** Retry budget of the steps; set by the API from its configuration. Absent: the defaults. */
+  tuning?: ExecutionTuning;
+}
+
+/** How hard the workflow retries a failing step before the execution fails. */
+export interface ExecutionTuning {
+  /** Attempts of each step (runScript gets twice as many); finalizeExecution retries until it succeeds. */
+  retryMaxAttempts?: number;
+  /** The longest wait between two attempts. */
+  retryMaxIntervalSeconds?: number;
 }
 
 /** What `prepareExecution` resolved; safe to keep in history. */

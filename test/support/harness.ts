@@ -17,6 +17,7 @@ import { createLogger } from '../../src/logger';
 import { LiveTails } from '../../src/logs/liveTail';
 import { SshPool } from '../../src/ssh/sshPool';
 import { createMigrationWorker } from '../../src/worker/createWorker';
+import type { ExecutionTuning } from '../../src/workflows/types';
 import { sharedServices, type SharedTestServices } from './env';
 
 export interface ApiResponse {
@@ -107,6 +108,8 @@ export interface HarnessOptions {
   adminUrl?: string;
   /** Another Temporal server (a test's own) instead of the shared one. */
   temporalAddress?: string;
+  /** The retry budget of the executions this file starts (short ones for fault tests). */
+  executionTuning?: ExecutionTuning;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -156,6 +159,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       temporalUiUrl: 'http://127.0.0.1:8233',
       liveTails,
       sseKeepAliveSeconds: 1,
+      executionTuning: options.executionTuning,
     }),
     0,
     '127.0.0.1',

@@ -15,6 +15,7 @@ import { paramsSchemaFor } from '../../jobs/parameters';
 import { coerceError } from '../../errors';
 import { executionSearchAttributes } from '../../temporal/searchAttributes';
 import { approveUpdate, type migrationExecution, rejectUpdate } from '../../workflows';
+import type { ExecutionTuning } from '../../workflows/types';
 import { type Principal, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { HttpError, notFound, parseOrThrow, validationError } from '../problem';
@@ -26,6 +27,7 @@ export interface ExecutionRouteDeps {
   taskQueue: string;
   temporalUiUrl: string;
   namespace: string;
+  executionTuning?: ExecutionTuning;
 }
 
 const finished: executions.ExecutionStatus[] = ['succeeded', 'failed', 'cancelled', 'rejected'];
@@ -119,7 +121,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
         await temporal.workflow.start<typeof migrationExecution>('migrationExecution', {
           workflowId: row.workflowId,
           taskQueue: deps.taskQueue,
-          args: [{ executionId: id }],
+          args: [{ executionId: id, ...(deps.executionTuning ? { tuning: deps.executionTuning } : {}) }],
           staticSummary: `${job.name} on ${environment.name}`,
           staticDetails: [
             `Started by ${row.startedBy}${body.rerunOf ? ` as a rerun of ${body.rerunOf}` : ''}.`,
