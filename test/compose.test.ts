@@ -37,6 +37,14 @@ describe('docker-compose.yml', () => {
     expect(compose.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
+  test('when published, then Temporal’s frontend and UI, which have no authentication here, are reachable from this machine only', () => {
+    for (const name of ['temporal', 'temporal-ui']) {
+      const ports: string[] = compose.services[name].ports ?? [];
+      expect(ports.length).toBeGreaterThan(0);
+      for (const port of ports) expect(String(port)).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
   test('when the admin tools run, then they register the five search attributes with their types', () => {
     const script = compose.services['temporal-admin-tools'].command.join('\n');
     for (const attr of ['MigrationJob:Keyword', 'MigrationSource:Keyword', 'MigrationEnvironment:Keyword', 'MigrationStartedBy:Keyword', 'MigrationProduction:Bool']) {
