@@ -25,6 +25,11 @@ export const configSchema = z.object({
    */
   ACTIVITY_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   ACTIVITY_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * Seconds between two rounds of the worker's reconciler, which ends executions whose workflow
+   * closed or vanished without recording an outcome (LOST) and kills their run.
+   */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
   /**

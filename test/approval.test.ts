@@ -49,10 +49,14 @@ describe('four-eyes approval of production executions', () => {
     expect((await h.request('GET', `/api/v1/executions/${id}`)).body.status).toBe('awaiting_approval');
     expect(ran('approved')).toBe(false);
 
-    // The workflow refuses it too, whoever reaches it past the API.
-    const direct = h.temporal.workflow.getHandle(`execution-${id}`).executeUpdate('approve', { args: [{ by: 'alice' }] });
-    await expect(direct).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await expect(direct).rejects.toMatchObject({ cause: { type: 'FORBIDDEN' } });
+    // Whoever reaches Temporal past the API approves nothing: the workflow reads the row, not names in messages.
+    const handle = h.temporal.workflow.getHandle(`execution-${id}`);
+    await expect(handle.executeUpdate('approve', { args: [{ by: 'mallory' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await handle.signal('approvalDecided');
+    await handle.signal('approvalDecided', { by: 'mallory', approved: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await h.request('GET', `/api/v1/executions/${id}`)).body).toMatchObject({ status: 'awaiting_approval', approvedBy: null });
+    expect(ran('approved')).toBe(false);
 
     const byViewer = await h.request('POST', `/api/v1/executions/${id}/approve`, {}, { token: viewer.token });
     expect(byViewer.status).toBe(403);
@@ -96,6 +100,55 @@ describe('four-eyes approval of production executions', () => {
     const done = await h.waitForExecution(id, isFinished, 60_000);
     expect(done).toMatchObject({ status: 'cancelled', cancelledBy: 'bob' });
     expect(ran('cancelled')).toBe(false);
+  });
+
+  test('when the starter approves with another of their tokens, even under another token name or letter case, then it is FORBIDDEN and nothing runs', async () => {
+    const aliceLaptop = await h.createToken('operator', 'alice-laptop', 'Alice');
+    expect(aliceLaptop.owner).toBe('alice');
+    const id = await startOnProduction('second-token');
+    const res = await h.request('POST', `/api/v1/executions/${id}/approve`, {}, { token: aliceLaptop.token });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN');
+    expect(res.body.detail).toContain('another person');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await h.request('GET', `/api/v1/executions/${id}`)).body).toMatchObject({ status: 'awaiting_approval', approvedBy: null });
+    expect(ran('second-token')).toBe(false);
+    await h.request('POST', `/api/v1/executions/${id}/reject`, {}, { token: bob.token });
+  });
+
+  test('when an approval and a rejection race, then exactly one wins and the workflow follows the row', async () => {
+    const carol = await h.createToken('operator', 'carol');
+    for (let round = 0; round < 3; round++) {
+      const id = await startOnProduction(`race-${round}`);
+      const [approve, reject] = await Promise.all([
+        h.request('POST', `/api/v1/executions/${id}/approve`, {}, { token: bob.token }),
+        h.request('POST', `/api/v1/executions/${id}/reject`, { reason: 'race' }, { token: carol.token }),
+      ]);
+      expect([approve.status, reject.status].sort()).toEqual([200, 409]);
+      const done = await h.waitForExecution(id, isFinished, 60_000);
+      if (approve.status === 200) {
+        expect(done).toMatchObject({ status: 'succeeded', approvedBy: 'bob', rejectedBy: null });
+        expect(ran(`race-${round}`)).toBe(true);
+      } else {
+        expect(done).toMatchObject({ status: 'rejected', approvedBy: null, rejectedBy: 'carol', errorCode: 'APPROVAL_REJECTED' });
+        expect(ran(`race-${round}`)).toBe(false);
+      }
+    }
+  });
+
+  test('when a production environment allows one run and an unapproved execution waits there, then an approved one takes the slot and runs', async () => {
+    const env = await h.createEnvironment({ production: true, maxConcurrency: 1 });
+    const otherJob = await h.createJob({ scriptPath: h.writeScript('other.sh', `echo "$1" >> ${marker}\n`), interpreter: 'bash', parameters: [{ name: 'label', type: 'string' }] });
+    const body = (job: string, label: string) => ({ jobId: job, environmentId: env.id, params: { label }, confirmProduction: env.name });
+    const unapproved = await h.request('POST', '/api/v1/executions', body(jobId, 'left-waiting'), { token: alice.token });
+    const approved = await h.request('POST', '/api/v1/executions', body(otherJob.id, 'approved-second'), { token: alice.token });
+    expect([unapproved.status, approved.status]).toEqual([202, 202]);
+    expect((await h.request('POST', `/api/v1/executions/${approved.body.id}/approve`, {}, { token: bob.token })).status).toBe(200);
+
+    expect(await h.waitForExecution(approved.body.id, isFinished, 30_000)).toMatchObject({ status: 'succeeded' });
+    expect(ran('approved-second')).toBe(true);
+    expect((await h.request('GET', `/api/v1/executions/${unapproved.body.id}`)).body.status).toBe('awaiting_approval');
+    await h.request('POST', `/api/v1/executions/${unapproved.body.id}/reject`, {}, { token: bob.token });
   });
 
   test('when the environment name is not typed back, then the start is refused and nothing is recorded', async () => {

@@ -26,6 +26,23 @@ describe('catalog CRUD, archiving, tokens and the audit log', () => {
     expect(entries[0]).toMatchObject({ actor: 'bootstrap-admin', before: { maxConcurrency: 1, shellInit: null }, after: { maxConcurrency: 3 } });
   });
 
+  test('when a viewer or an operator reads environments, then key paths, passphrase variables and shellInit are not in the answer; an admin sees them', async () => {
+    const env = await h.createEnvironment({ shellInit: '. "$HOME/.nvm/nvm.sh"', passphraseEnv: null });
+    for (const role of ['viewer', 'operator'] as const) {
+      const token = (await h.createToken(role)).token;
+      const one = await h.request('GET', `/api/v1/environments/${env.id}`, undefined, { token });
+      const list = await h.request('GET', '/api/v1/environments', undefined, { token });
+      for (const seen of [one.body, list.body.items.find((e: { id: string }) => e.id === env.id)]) {
+        expect(seen).toMatchObject({ id: env.id, host: h.services.ssh.host });
+        expect(seen).not.toHaveProperty('privateKeyPath');
+        expect(seen).not.toHaveProperty('passphraseEnv');
+        expect(seen).not.toHaveProperty('shellInit');
+      }
+    }
+    const asAdmin = await h.request('GET', `/api/v1/environments/${env.id}`);
+    expect(asAdmin.body).toMatchObject({ shellInit: '. "$HOME/.nvm/nvm.sh"', privateKeyPath: h.services.ssh.privateKeyPath });
+  });
+
   test('when a patch is empty, unknown, or leaves no way to log in, then it is 400 naming the field and nothing changes', async () => {
     const env = await h.createEnvironment();
     for (const [body, field] of [
@@ -102,12 +119,12 @@ describe('catalog CRUD, archiving, tokens and the audit log', () => {
   });
 
   test('when an admin creates a token, then its secret is shown once, works with its role, and stops working once revoked or expired', async () => {
-    const created = await h.request('POST', '/api/v1/tokens', { name: 'ci-bot', role: 'viewer' });
+    const created = await h.request('POST', '/api/v1/tokens', { name: 'ci-bot', owner: 'CI-Bot', role: 'viewer' });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^mig_[A-Za-z0-9_-]{40,}$/);
     const listed = await h.request('GET', '/api/v1/tokens');
     const row = listed.body.items.find((t: { id: string }) => t.id === created.body.id);
-    expect(row).toMatchObject({ name: 'ci-bot', role: 'viewer', createdBy: 'bootstrap-admin', revokedAt: null });
+    expect(row).toMatchObject({ name: 'ci-bot', owner: 'ci-bot', role: 'viewer', createdBy: 'bootstrap-admin', revokedAt: null });
     expect(JSON.stringify(listed.body)).not.toContain(created.body.token);
     const stored = await h.pool.query('select token_sha256 from api_tokens where id = $1', [created.body.id]);
     expect(stored.rows[0].token_sha256.toString('utf8')).not.toContain(created.body.token);
@@ -123,7 +140,7 @@ describe('catalog CRUD, archiving, tokens and the audit log', () => {
     await h.pool.query(`update api_tokens set expires_at = now() - interval '1 second' where id = $1`, [expiring.id]);
     expect((await h.request('GET', '/api/v1/jobs', undefined, { token: expiring.token })).status).toBe(401);
 
-    const past = await h.request('POST', '/api/v1/tokens', { name: 'old', role: 'viewer', expiresAt: '2000-01-01T00:00:00Z' });
+    const past = await h.request('POST', '/api/v1/tokens', { name: 'old', owner: 'old', role: 'viewer', expiresAt: '2000-01-01T00:00:00Z' });
     expect(past.status).toBe(400);
     expect(past.body.errors[0].path).toBe('expiresAt');
   });

@@ -296,11 +296,13 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
         method: 'POST',
         path: () => '/api/v1/tokens',
         cases: () => [
-          { what: 'a wrong role', body: { name: 'n', role: 'root' }, status: 400, code: 'VALIDATION_FAILED', field: 'role' },
-          { what: 'a missing field', body: { role: 'viewer' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
-          { what: 'an unknown field', body: { name: 'n', role: 'viewer', secret: 'mine' }, status: 400, code: 'VALIDATION_FAILED', field: '' },
-          { what: 'a NUL byte', body: { name: 'n\u0000', role: 'viewer' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
-          { what: 'a bad date', body: { name: 'n', role: 'viewer', expiresAt: 'tomorrow' }, status: 400, code: 'VALIDATION_FAILED', field: 'expiresAt' },
+          { what: 'a wrong role', body: { name: 'n', owner: 'o', role: 'root' }, status: 400, code: 'VALIDATION_FAILED', field: 'role' },
+          { what: 'a missing field', body: { owner: 'o', role: 'viewer' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+          { what: 'a missing owner', body: { name: 'n', role: 'viewer' }, status: 400, code: 'VALIDATION_FAILED', field: 'owner' },
+          { what: 'an owner that is no login', body: { name: 'n', owner: 'alice smith', role: 'viewer' }, status: 400, code: 'VALIDATION_FAILED', field: 'owner' },
+          { what: 'an unknown field', body: { name: 'n', owner: 'o', role: 'viewer', secret: 'mine' }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+          { what: 'a NUL byte', body: { name: 'n\u0000', owner: 'o', role: 'viewer' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+          { what: 'a bad date', body: { name: 'n', owner: 'o', role: 'viewer', expiresAt: 'tomorrow' }, status: 400, code: 'VALIDATION_FAILED', field: 'expiresAt' },
         ],
       },
     ];

@@ -33,7 +33,8 @@ describe('POST /api/v1/environments/:id/check', () => {
 
   async function tokenOf(role: 'viewer' | 'operator'): Promise<string> {
     const token = randomBytes(24).toString('hex');
-    await h.pool.query(`insert into api_tokens (name, role, token_sha256) values ($1, $2, $3)`, [`${role}-${token.slice(0, 8)}`, role, hashToken(token)]);
+    const name = `${role}-${token.slice(0, 8)}`;
+    await h.pool.query(`insert into api_tokens (name, owner, role, token_sha256) values ($1, $1, $2, $3)`, [name, role, hashToken(token)]);
     return token;
   }
 

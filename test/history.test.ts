@@ -98,6 +98,10 @@ describe('execution history: filters, keyset pages, rerun', () => {
       ['status=finished', 'status'],
       ['cursor=not*a*cursor', 'cursor'],
       [`cursor=${Buffer.from('["x"]').toString('base64url')}`, 'cursor'],
+      // Crafted: the right shape, but no real instant or id.
+      [`cursor=${Buffer.from(JSON.stringify(['2026-13-45 25:61:00.000000+00', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`, 'cursor'],
+      [`cursor=${Buffer.from(JSON.stringify(['9999-99-99 99:99:99', 'ffffffff-ffff-ffff-ffff-ffffffffffff'])).toString('base64url')}`, 'cursor'],
+      [`cursor=${Buffer.from(JSON.stringify(['2026-01-01 00:00:00+00', '------------------------------------'])).toString('base64url')}`, 'cursor'],
       ['limit=0', 'limit'],
       ['limit=201', 'limit'],
       ['from=yesterday', 'from'],

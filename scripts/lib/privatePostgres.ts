@@ -9,6 +9,9 @@ import { freePort } from './loopbackSshd';
 export interface PrivatePostgres {
   adminUrl: string;
   restart(): void;
+  /** Stops the server but keeps its data, for an outage; `up` starts it again. */
+  down(): void;
+  up(): void;
   stop(): void;
 }
 
@@ -35,6 +38,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => ctl('-m', 'fast', 'restart'),
+    down: () => ctl('-m', 'fast', 'stop'),
+    up: () => ctl('start'),
     stop: () => {
       try {
         ctl('-m', 'immediate', 'stop');

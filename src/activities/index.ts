@@ -1,19 +1,19 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 
-import { getEnvironment, sshTargetOf } from '../db/environments';
+import { getEnvironment } from '../db/environments';
 import * as executions from '../db/executions';
 import * as slots from '../db/slots';
+import { wakeQueued } from '../executions/queue';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
-import type { SshTarget } from '../ssh/connection';
+import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
-import type { ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
-import { loadExecutionContext, runSpecOf } from './context';
+import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
+import { loadActiveExecutionContext, loadExecutionContext, runSpecOf, sshTargetOfSnapshot } from './context';
 import { withFailureMapping } from './failures';
 import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
-import { killRun } from '../ssh/remoteRun';
 import { checkRunnable } from './validateScript';
 
 export interface ActivityDeps {
@@ -30,33 +30,19 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { pool, ssh } = deps;
 
-  async function targetOf(environmentId: string): Promise<SshTarget> {
-    const env = await getEnvironment(pool, environmentId);
-    if (!env) throw new MigratorError('NOT_FOUND', `Environment ${environmentId} no longer exists.`);
-    return sshTargetOf(env);
-  }
-
-  /** Signals the next queued executions of the environment that a slot may be free, or that they moved up. */
-  async function wakeQueued(executionId: string): Promise<void> {
-    if (!deps.temporal) return;
+  const approvalStateOf = async (executionId: string): Promise<ApprovalState> => {
     const execution = await executions.getExecution(pool, executionId);
-    const env = execution && (await getEnvironment(pool, execution.environmentId));
-    if (!env) return;
-    const waiting = await slots.nextQueued(pool, env.id, env.maxConcurrency);
-    const results = await Promise.allSettled(waiting.map((workflowId) => deps.temporal!.workflow.getHandle(workflowId).signal('slotFreed')));
-    for (const [i, result] of results.entries()) {
-      // Not fatal: the queued workflow also polls for its slot.
-      if (result.status === 'rejected') deps.logger.warn({ workflowId: waiting[i], err: result.reason }, 'could not wake a queued execution');
-    }
-  }
+    if (!execution) throw new MigratorError('NOT_FOUND', `Execution ${executionId} does not exist in the database.`);
+    return { status: execution.status, errorCode: execution.errorCode, errorMessage: execution.errorMessage };
+  };
 
   return withFailureMapping({
     ...createRetentionActivities({ pool, ssh }),
 
-    /** Loads job and environment, re-validates the params and returns the plan (no secrets). */
+    /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {
-      // The API starts the workflow inside the transaction that inserts the row, so a fast
-      // worker can get here before the commit: worth a retry, not a failure.
+      // The API commits the row before it starts the workflow; a workflow started by hand (or
+      // a start that raced) may get here first: worth a retry, not a failure.
       if (!(await executions.getExecution(pool, executionId))) {
         throw new MigratorError('UNAVAILABLE', `Execution ${executionId} is not in the database yet; its start may not have committed.`);
       }
@@ -64,29 +50,43 @@ export function createActivities(deps: ActivityDeps) {
       return {
         executionId,
         jobName: ctx.job.name,
-        environmentName: ctx.environment.name,
-        production: ctx.environment.production,
+        environmentName: ctx.target.environmentName,
+        production: ctx.execution.approvalDeadline !== null,
         scriptPath: ctx.job.scriptPath,
         interpreter: ctx.job.interpreter,
-        argv: ctx.argv,
+        argumentCount: ctx.argv.length,
         timeoutSeconds: ctx.job.timeoutSeconds,
         startedBy: ctx.execution.startedBy,
-        needsApproval: ctx.execution.status === 'awaiting_approval',
-        approvalTimeoutSeconds: ctx.environment.approvalTimeoutSeconds,
+        needsApproval: ctx.execution.approvalDeadline !== null,
+        approvalDeadline: ctx.execution.approvalDeadline?.getTime() ?? null,
+        alreadyEnded: ctx.execution.finishedAt !== null,
       };
     },
 
-    /** A second operator approved: the execution joins the queue for a slot. */
-    async recordApproval(executionId: string, approvedBy: string): Promise<void> {
-      await executions.recordApproval(pool, executionId, approvedBy);
+    /** What the execution's row says now: approved (`queued`), rejected, expired, or still awaiting. */
+    async readApproval(executionId: string): Promise<ApprovalState> {
+      return approvalStateOf(executionId);
+    },
+
+    /** The deadline passed: fails the execution unless an approval or a rejection won first, and returns what the row says. */
+    async expireApproval(executionId: string): Promise<ApprovalState> {
+      const execution = await executions.getExecution(pool, executionId);
+      const deadline = execution?.approvalDeadline?.toISOString() ?? 'its deadline';
+      const expired = await executions.expireApproval(
+        pool,
+        executionId,
+        `Nobody but its starter approved the execution by ${deadline}; nothing was run.`,
+      );
+      if (expired && execution) await wakeQueued(deps, execution.environmentId);
+      return approvalStateOf(executionId);
     },
 
     /** Takes a run slot on the environment if this execution is next in line (FIFO). */
-    async acquireSlot(executionId: string): Promise<slots.SlotAnswer> {
+    async acquireSlot(executionId: string): Promise<{ acquired: boolean; position: number }> {
       const answer = await slots.acquireSlot(pool, executionId);
       // The next in line may have asked while this one was still queued ahead of it.
-      if (answer.acquired) await wakeQueued(executionId);
-      return answer;
+      if (answer.acquired) await wakeQueued(deps, answer.environmentId);
+      return { acquired: answer.acquired, position: answer.position };
     },
 
     /**
@@ -94,9 +94,11 @@ export function createActivities(deps: ActivityDeps) {
      * and another operator approved; checked again here against the environment as it is now.
      */
     async checkProductionSafety(executionId: string): Promise<void> {
-      const { environment, execution } = await loadExecutionContext(pool, executionId);
+      const { execution, target } = await loadActiveExecutionContext(pool, executionId);
+      const environment = await getEnvironment(pool, execution.environmentId);
+      if (!environment) throw new MigratorError('NOT_FOUND', `Environment ${execution.environmentId} no longer exists.`);
       if (!environment.production) return;
-      if (execution.confirmProduction !== environment.name) {
+      if (execution.confirmProduction !== target.environmentName) {
         throw new MigratorError(
           'PRODUCTION_CONFIRMATION_REQUIRED',
           `"${environment.name}" is a production environment: start the execution again with confirmProduction set to "${environment.name}".`,
@@ -112,18 +114,18 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Connects with the pinned host key and checks the script, interpreter and tools on the host. */
     async validateScript(executionId: string): Promise<void> {
-      const ctx = await loadExecutionContext(pool, executionId);
+      const ctx = await loadActiveExecutionContext(pool, executionId);
       await executions.markRunning(pool, executionId);
-      const session = await ssh.session(sshTargetOf(ctx.environment));
-      await checkRunnable(session, runSpecOf(ctx), `${ctx.environment.host} (environment "${ctx.environment.name}")`);
+      const session = await ssh.session(sshTargetOfSnapshot(ctx.target));
+      await checkRunnable(session, runSpecOf(ctx), `${ctx.target.host} (environment "${ctx.target.environmentName}")`);
     },
 
     async runScript(executionId: string): Promise<RunResult> {
-      const { execution } = await loadExecutionContext(pool, executionId);
+      const { target } = await loadActiveExecutionContext(pool, executionId);
       return runScript(
         { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds },
         executionId,
-        await targetOf(execution.environmentId),
+        sshTargetOfSnapshot(target),
       );
     },
 
@@ -135,8 +137,8 @@ export function createActivities(deps: ActivityDeps) {
     async stopRun(executionId: string): Promise<{ killed: boolean }> {
       // The usual case: runScript heard the cancel and already confirmed the group dead.
       if (await executions.remoteStopped(pool, executionId)) return { killed: false };
-      const { execution } = await loadExecutionContext(pool, executionId);
-      const session = await ssh.session(await targetOf(execution.environmentId));
+      const { target } = await loadExecutionContext(pool, executionId);
+      const session = await ssh.session(sshTargetOfSnapshot(target));
       const result = await killRun(session, executionId, deps.killGraceSeconds);
       await executions.markRemoteStopped(pool, executionId);
       return result;
@@ -152,7 +154,8 @@ export function createActivities(deps: ActivityDeps) {
         errorMessage: outcome.errorMessage ?? null,
         rejectedBy: outcome.rejectedBy ?? null,
       });
-      await wakeQueued(outcome.executionId);
+      const execution = await executions.getExecution(pool, outcome.executionId);
+      if (execution) await wakeQueued(deps, execution.environmentId);
     },
   });
 }

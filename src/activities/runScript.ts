@@ -18,7 +18,7 @@ import {
   type RunSpec,
   stopFollowing,
 } from '../ssh/remoteRun';
-import { runProgressSignal } from '../workflows/migrationExecution';
+import { runProgressSignal } from '../workflows/messages';
 import type { RunProgress, RunResult } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
 
@@ -67,8 +67,10 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     // They wait on the host for the run's pid before tailing.
     const opening = streams.map((stream) => followOutput(conn, executionId, stream, position[`${stream}Offset`]));
     const tails = Promise.all(opening.map(async (channel, i) => activePump.attach(streams[i]!, await channel)));
+    // Handled from birth: a follower may fail to open long before anything awaits these, and an
+    // unhandled rejection would end the worker. They are still awaited (and rethrown) below.
+    for (const promise of [...opening, tails]) promise.catch(() => undefined);
     const dropFollowers = async (): Promise<void> => {
-      tails.catch(() => undefined);
       await Promise.allSettled(opening.map((channel) => channel.then(stopFollowing)));
     };
     let found: FoundRun;

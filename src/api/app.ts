@@ -28,6 +28,8 @@ export interface AppDeps {
   sseKeepAliveSeconds?: number;
   /** The retry budget each execution's workflow gets. */
   executionTuning?: ExecutionTuning;
+  /** How long a start waits for Temporal to accept the workflow (10 s by default). */
+  workflowStartTimeoutMs?: number;
 }
 
 /** The HTTP API as an express app; `startServer` listens with it. */

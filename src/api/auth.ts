@@ -10,7 +10,10 @@ export type Role = (typeof roles)[number];
 
 export interface Principal {
   tokenId: string;
+  /** The person holding the token: their normalised login. Audit rows, starts and four eyes use it. */
   name: string;
+  /** The token's own label, e.g. `alice-laptop`: says which of the person's tokens was used. */
+  tokenName: string;
   role: Role;
 }
 
@@ -27,7 +30,7 @@ export function hashToken(token: string): Buffer {
 /** Makes `MIGRATOR_ADMIN_TOKEN` a valid admin token (stored hashed); idempotent across restarts and replicas. */
 export async function seedAdminToken(pool: Pool, token: string): Promise<void> {
   await pool.query(
-    `insert into api_tokens (name, role, token_sha256) values ('bootstrap-admin', 'admin', $1)
+    `insert into api_tokens (name, owner, role, token_sha256) values ('bootstrap-admin', 'bootstrap-admin', 'admin', $1)
      on conflict (token_sha256) do nothing`,
     [hashToken(token)],
   );
@@ -41,14 +44,14 @@ export function authenticate(pool: Pool): RequestHandler {
     if (!match) {
       throw new HttpError(401, 'UNAUTHENTICATED', 'Authentication required', 'Send `Authorization: Bearer <token>`.');
     }
-    const { rows } = await pool.query<{ id: string; name: string; role: Role }>(
-      `select id, name, role from api_tokens
+    const { rows } = await pool.query<{ id: string; name: string; owner: string; role: Role }>(
+      `select id, name, owner, role from api_tokens
         where token_sha256 = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
       [hashToken(match[1]!)],
     );
     const row = rows[0];
     if (!row) throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid token', 'The token is unknown, revoked or expired.');
-    req.principal = { tokenId: row.id, name: row.name, role: row.role };
+    req.principal = { tokenId: row.id, name: row.owner, tokenName: row.name, role: row.role };
     next();
   };
 }

@@ -53,10 +53,30 @@ const statusOfCode: Partial<Record<ErrorCode, number>> = {
   UNAVAILABLE: 503,
 };
 
+const titleOfCode: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'The request is not valid',
+  PRODUCTION_CONFIRMATION_REQUIRED: 'Production confirmation required',
+  NOT_FOUND: 'Not found',
+  CONFLICT: 'Conflict',
+  ALREADY_RUNNING: 'Already running',
+  UNAUTHENTICATED: 'Authentication required',
+  FORBIDDEN: 'Forbidden',
+  UNAVAILABLE: 'Temporarily unavailable',
+};
+
+/** A dependency the API cannot do without is down or too slow: worth a retry, not a 500. */
+function isUnavailable(e: { code?: string; message?: string }): boolean {
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(e.code ?? '') ||
+    /timeout exceeded when trying to connect|Connection terminated/.test(e.message ?? '')
+  );
+}
+
 function problemOf(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof MigratorError) {
-    return new HttpError(statusOfCode[err.code] ?? 500, err.code, err.code, err.message);
+    const errors = Array.isArray(err.details.errors) ? (err.details.errors as FieldError[]) : undefined;
+    return new HttpError(statusOfCode[err.code] ?? 500, err.code, titleOfCode[err.code] ?? err.code, err.message, errors);
   }
   const e = err as { type?: string; status?: number; code?: string; constraint?: string };
   // body-parser's errors: malformed JSON, too large, wrong charset.
@@ -66,6 +86,9 @@ function problemOf(err: unknown): HttpError {
   }
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return validationError([{ path: '', message: coerceError(err).message }]);
+  }
+  if (isUnavailable(e as { code?: string; message?: string })) {
+    return new HttpError(503, 'UNAVAILABLE', 'Temporarily unavailable', 'The database did not answer in time; nothing was changed. Try again shortly.');
   }
   if (e.code === '23505') {
     return new HttpError(409, 'CONFLICT', 'Conflict', `That would duplicate an existing record (${e.constraint ?? 'unique constraint'}); choose another name.`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { auditEntityTypes } from '../db/audit';
 import { executionStatuses } from '../db/executions';
 import { parameterListSchema } from '../jobs/parameters';
+import { loginPattern, normaliseLogin } from '../people';
 import { roles } from './auth';
 
 const name = z.string().trim().min(1).max(100).regex(/^[^\0]*$/, 'must not contain a NUL byte');
@@ -142,6 +143,11 @@ export const rerunBody = z.object({ confirmProduction: noNul(100).optional() }).
 export const tokenBody = z
   .object({
     name,
+    owner: z
+      .string()
+      .regex(loginPattern, 'must be the login of the person who holds the token: letters, digits, and . _ @ - after the first')
+      .transform(normaliseLogin)
+      .describe('the person who holds the token; four eyes compare owners, and one person may hold several tokens'),
     role: z.enum(roles),
     expiresAt: z.iso
       .datetime({ offset: true })

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { ErrorCode } from '../errors';
+import type { JobSnapshot, TargetSnapshot } from '../executions/snapshot';
 import type { ParamValues } from '../jobs/parameters';
 
 export const executionStatuses = ['queued', 'awaiting_approval', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'] as const;
@@ -34,6 +35,15 @@ export interface Execution {
   progressTotal: number | null;
   /** The retention cleanup deleted this execution's log lines. */
   logsPurgedAt: Date | null;
+  /** The job and the connection as they were at the start; null only for rows finished before snapshots existed. */
+  jobSnapshot: JobSnapshot | null;
+  targetSnapshot: TargetSnapshot | null;
+  /** When Temporal accepted the workflow; null while the start is pending, or when it failed. */
+  workflowStartedAt: Date | null;
+  /** A production execution not decided by then fails APPROVAL_TIMEOUT. */
+  approvalDeadline: Date | null;
+  /** The approver's note. */
+  approvalNote: string | null;
 }
 
 const columns = `id, job_id as "jobId", environment_id as "environmentId", params, confirm_production as "confirmProduction",
@@ -41,14 +51,16 @@ const columns = `id, job_id as "jobId", environment_id as "environmentId", param
   approved_by as "approvedBy", approved_at as "approvedAt", rejected_by as "rejectedBy", cancelled_by as "cancelledBy",
   rerun_of as "rerunOf", workflow_id as "workflowId", created_at as "createdAt", started_at as "startedAt",
   finished_at as "finishedAt", last_seq::int as "lineCount", progress_done::float8 as "progressDone",
-  progress_total::float8 as "progressTotal", logs_purged_at as "logsPurgedAt"`;
+  progress_total::float8 as "progressTotal", logs_purged_at as "logsPurgedAt", job_snapshot as "jobSnapshot",
+  target_snapshot as "targetSnapshot", workflow_started_at as "workflowStartedAt", approval_deadline as "approvalDeadline",
+  approval_note as "approvalNote"`;
 
 export function workflowIdOf(executionId: string): string {
   return `execution-${executionId}`;
 }
 
 export async function insertExecution(
-  client: PoolClient,
+  db: Pool | PoolClient,
   row: {
     id: string;
     jobId: string;
@@ -58,14 +70,48 @@ export async function insertExecution(
     startedBy: string;
     status: Extract<ExecutionStatus, 'queued' | 'awaiting_approval'>;
     rerunOf: string | null;
+    jobSnapshot: JobSnapshot;
+    targetSnapshot: TargetSnapshot;
+    approvalTimeoutSeconds: number | null;
   },
 ): Promise<Execution> {
-  const { rows } = await client.query<Execution>(
-    `insert into executions (id, job_id, environment_id, params, confirm_production, started_by, workflow_id, status, rerun_of)
-     values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) returning ${columns}`,
-    [row.id, row.jobId, row.environmentId, JSON.stringify(row.params), row.confirmProduction, row.startedBy, workflowIdOf(row.id), row.status, row.rerunOf],
+  const { rows } = await db.query<Execution>(
+    `insert into executions (id, job_id, environment_id, params, confirm_production, started_by, workflow_id, status, rerun_of,
+                             job_snapshot, target_snapshot, approval_deadline)
+     values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb,
+             case when $12::int is null then null else clock_timestamp() + make_interval(secs => $12::int) end)
+     returning ${columns}`,
+    [
+      row.id,
+      row.jobId,
+      row.environmentId,
+      JSON.stringify(row.params),
+      row.confirmProduction,
+      row.startedBy,
+      workflowIdOf(row.id),
+      row.status,
+      row.rerunOf,
+      JSON.stringify(row.jobSnapshot),
+      JSON.stringify(row.targetSnapshot),
+      row.approvalTimeoutSeconds,
+    ],
   );
   return rows[0]!;
+}
+
+/** Stores the snapshots of a row that has none; a snapshot already taken is kept. */
+export async function recordSnapshots(db: Pool, id: string, job: JobSnapshot, target: TargetSnapshot): Promise<Execution> {
+  const { rows } = await db.query<Execution>(
+    `update executions set job_snapshot = coalesce(job_snapshot, $2::jsonb), target_snapshot = coalesce(target_snapshot, $3::jsonb)
+      where id = $1 returning ${columns}`,
+    [id, JSON.stringify(job), JSON.stringify(target)],
+  );
+  return rows[0]!;
+}
+
+/** Temporal accepted the execution's workflow: from now on the reconciler holds it to it. */
+export async function markWorkflowStarted(db: Pool, id: string): Promise<void> {
+  await db.query('update executions set workflow_started_at = coalesce(workflow_started_at, now()) where id = $1', [id]);
 }
 
 export async function getExecution(pool: Pool, id: string): Promise<Execution | undefined> {
@@ -126,13 +172,57 @@ export async function listExecutions(db: Pool, f: ExecutionFilter): Promise<Exec
   return rows;
 }
 
-/** A second operator approved a production execution: it joins the queue. */
-export async function recordApproval(db: Pool, id: string, approvedBy: string): Promise<void> {
-  await db.query(
-    `update executions set approved_by = $2, approved_at = now(), status = 'queued'
-      where id = $1 and status = 'awaiting_approval'`,
-    [id, approvedBy],
+/**
+ * A second person approved a production execution: it joins the queue. One conditional update,
+ * so of an approval, a rejection and the deadline exactly one wins; the starter never does.
+ * Returns false when the execution was not awaiting approval (or the approver started it).
+ */
+export async function approveExecution(db: Pool, id: string, approvedBy: string, note: string | null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update executions set approved_by = $2, approved_at = now(), approval_note = $3, status = 'queued'
+      where id = $1 and status = 'awaiting_approval' and started_by <> $2`,
+    [id, approvedBy, note],
   );
+  return rowCount === 1;
+}
+
+/** A second person rejected a production execution: it ends `rejected` here and now; its workflow follows the row. */
+export async function rejectExecution(db: Pool, id: string, rejectedBy: string, message: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update executions
+        set status = 'rejected', rejected_by = $2, error_code = 'APPROVAL_REJECTED', error_message = $3, finished_at = now()
+      where id = $1 and status = 'awaiting_approval'`,
+    [id, rejectedBy, message],
+  );
+  return rowCount === 1;
+}
+
+/** The approval deadline passed: fails the execution unless a decision won first. */
+export async function expireApproval(db: Pool, id: string, message: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update executions set status = 'failed', error_code = 'APPROVAL_TIMEOUT', error_message = $2, finished_at = now()
+      where id = $1 and status = 'awaiting_approval'`,
+    [id, message],
+  );
+  return rowCount === 1;
+}
+
+/** How many executions are queued, awaiting approval or running on an environment. */
+export async function countActiveOn(db: Pool | PoolClient, environmentId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from executions
+      where environment_id = $1 and status in ('queued', 'awaiting_approval', 'running')`,
+    [environmentId],
+  );
+  return rows[0]!.n;
+}
+
+/** Every execution still active, oldest first, for the reconciler. */
+export async function listActiveExecutions(db: Pool): Promise<Execution[]> {
+  const { rows } = await db.query<Execution>(
+    `select ${columns} from executions where status in ('queued', 'awaiting_approval', 'running') order by created_at, id`,
+  );
+  return rows;
 }
 
 /** Who asked for the cancel; the first one asking is kept. */

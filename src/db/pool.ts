@@ -1,8 +1,13 @@
 import { Pool, type PoolClient } from 'pg';
 
+/** How long a query waits for a free connection (or a new one) before it fails instead of hanging. */
+export const defaultAcquireTimeoutMs = 10_000;
+
 /** One pool per process, created by the entry points and passed to whoever needs it. */
-export function createPool(databaseUrl: string, max = 10): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max, application_name: 'migrator' });
+export function createPool(databaseUrl: string, max = 10, acquireTimeoutMs = defaultAcquireTimeoutMs): Pool {
+  // connectionTimeoutMillis bounds both the wait for a pooled client and opening a new one:
+  // with every connection held, a request fails with a 503 rather than queueing forever.
+  const pool = new Pool({ connectionString: databaseUrl, max, application_name: 'migrator', connectionTimeoutMillis: acquireTimeoutMs });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process;
   // the pool discards it and the next query opens a new one.
   pool.on('error', () => undefined);

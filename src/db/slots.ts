@@ -1,17 +1,21 @@
 import type { Pool } from 'pg';
 
+import { MigratorError } from '../errors';
 import { withTransaction } from './pool';
 
 export interface SlotAnswer {
   acquired: boolean;
   /** Executions of the same environment ahead of this one in the queue (0 = next). */
   position: number;
+  environmentId: string;
 }
 
 /**
  * Gives the execution a run slot on its environment if it is first in the FIFO queue and fewer
- * than `max_concurrency` executions run there. The environment row lock serialises concurrent
- * acquisitions; a slot is the `running` status itself, released when the outcome is recorded.
+ * than `max_concurrency` executions run there. A slot is the `running` status itself, released
+ * when the outcome is recorded; an execution awaiting approval holds none. The environment row
+ * lock serialises concurrent acquisitions; it is `for no key update`, which the key-share lock
+ * of an execution being inserted (its foreign key) does not wait for, nor block.
  */
 export async function acquireSlot(pool: Pool, executionId: string): Promise<SlotAnswer> {
   return withTransaction(pool, async (client) => {
@@ -19,23 +23,27 @@ export async function acquireSlot(pool: Pool, executionId: string): Promise<Slot
       `select e.status, e.environment_id, e.created_at, env.max_concurrency
          from executions e join environments env on env.id = e.environment_id
         where e.id = $1
-          for update of env`,
+          for no key update of env`,
       [executionId],
     );
     const row = rows[0];
-    if (!row) throw new Error(`Execution ${executionId} does not exist.`);
-    if (row.status !== 'queued') return { acquired: true, position: 0 };
+    if (!row) throw new MigratorError('NOT_FOUND', `Execution ${executionId} does not exist.`);
+    // A retry after the grant committed: the slot is this execution's already.
+    if (row.status === 'running') return { acquired: true, position: 0, environmentId: row.environment_id };
+    if (row.status !== 'queued') {
+      throw new MigratorError('CONFLICT', `Execution ${executionId} is ${row.status}, not queued; it takes no slot.`);
+    }
     const { rows: counts } = await client.query<{ running: number; ahead: number }>(
-      `select count(*) filter (where status in ('running', 'awaiting_approval'))::int as running,
+      `select count(*) filter (where status = 'running')::int as running,
               count(*) filter (where status = 'queued' and (created_at, id) < ($2, $3::uuid))::int as ahead
-         from executions where environment_id = $1 and status in ('queued', 'running', 'awaiting_approval')`,
+         from executions where environment_id = $1 and status in ('queued', 'running')`,
       [row.environment_id, row.created_at, executionId],
     );
     const { running, ahead } = counts[0]!;
-    if (ahead > 0 || running >= row.max_concurrency) return { acquired: false, position: ahead };
+    if (ahead > 0 || running >= row.max_concurrency) return { acquired: false, position: ahead, environmentId: row.environment_id };
     // clock_timestamp(), not now(): the grant time under the lock, not when this transaction began.
     await client.query(`update executions set status = 'running', started_at = coalesce(started_at, clock_timestamp()) where id = $1`, [executionId]);
-    return { acquired: true, position: 0 };
+    return { acquired: true, position: 0, environmentId: row.environment_id };
   });
 }
 

@@ -4,6 +4,8 @@ import type { Db } from './catalogRows';
 export interface ApiToken {
   id: string;
   name: string;
+  /** The person the token belongs to (normalised login); one person may hold several tokens. */
+  owner: string;
   role: 'viewer' | 'operator' | 'admin';
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -11,16 +13,16 @@ export interface ApiToken {
   createdBy: string | null;
 }
 
-export const tokenColumns = `id, name, role, expires_at as "expiresAt", revoked_at as "revokedAt", created_at as "createdAt",
+export const tokenColumns = `id, name, owner, role, expires_at as "expiresAt", revoked_at as "revokedAt", created_at as "createdAt",
   created_by as "createdBy"`;
 
 export async function insertToken(
   db: Db,
-  token: { name: string; role: ApiToken['role']; sha256: Buffer; expiresAt: Date | null; createdBy: string },
+  token: { name: string; owner: string; role: ApiToken['role']; sha256: Buffer; expiresAt: Date | null; createdBy: string },
 ): Promise<ApiToken> {
   const { rows } = await db.query<ApiToken>(
-    `insert into api_tokens (name, role, token_sha256, expires_at, created_by) values ($1, $2, $3, $4, $5) returning ${tokenColumns}`,
-    [token.name, token.role, token.sha256, token.expiresAt, token.createdBy],
+    `insert into api_tokens (name, owner, role, token_sha256, expires_at, created_by) values ($1, $2, $3, $4, $5, $6) returning ${tokenColumns}`,
+    [token.name, token.owner, token.role, token.sha256, token.expiresAt, token.createdBy],
   );
   return rows[0]!;
 }

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { ExecutionReconciler } from '../executions/reconciler';
 import { createLogger } from '../logger';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
@@ -39,10 +40,17 @@ async function run(): Promise<void> {
       // Running migrations matters more than cleaning up after them; the next worker start tries again.
       logger.error({ err }, 'Could not create or update the log retention schedule; logs are not cleaned up until a worker starts that can.');
     }
+    const reconciler = new ExecutionReconciler({ pool, temporal, ssh, logger, killGraceSeconds: config.KILL_GRACE_SECONDS }).start(
+      config.RECONCILE_INTERVAL_SECONDS * 1000,
+    );
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
     // Worker.run() shuts down gracefully on SIGINT/SIGTERM; running scripts are left running
     // on their hosts and re-attached by the next worker.
-    await worker.run();
+    try {
+      await worker.run();
+    } finally {
+      await reconciler.stop();
+    }
     logger.info('worker stopped');
   } finally {
     await bundle.cleanup();

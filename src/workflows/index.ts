@@ -1,2 +1,2 @@
-export { approveUpdate, migrationExecution, progressQuery, rejectUpdate } from './migrationExecution';
+export { migrationExecution } from './migrationExecution';
 export { retentionCleanup } from './retentionCleanup';

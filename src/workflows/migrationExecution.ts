@@ -1,37 +1,22 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
-  allHandlersFinished,
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  setCurrentDetails,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   TimeoutFailure,
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
-import type { ApprovalDecision, ExecutionInput, ExecutionTuning, ExecutionOutcome, Phase, Progress, RunProgress, RunResult } from './types';
+import { approvalDecidedSignal, progressQuery, runProgressSignal, slotFreedSignal } from './messages';
+import type { ApprovalState, ExecutionInput, ExecutionOutcome, ExecutionTuning, Phase, RunProgress, RunResult } from './types';
 
-export const progressQuery = defineQuery<Progress>('progress');
-/** Sent by `finalizeExecution` of another execution when a slot on the environment may be free. */
-export const slotFreedSignal = defineSignal('slotFreed');
-/**
- * A second operator approves a production execution. An update rather than a signal: a refused
- * approval (the starter's own, or too late) fails at the caller at once and leaves no trace.
- */
-/** Sent by `runScript` every few seconds while the output grows: counts only, never log text. */
-export const runProgressSignal = defineSignal<[RunProgress]>('runProgress');
-export const approveUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('approve');
-export const rejectUpdate = defineUpdate<{ status: string }, [ApprovalDecision]>('reject');
-
-/** The retry policy of every step but finalizeExecution, from the execution's tuning. */
+/** The retry policy of every step but finalizeExecution and stopRun, from the execution's tuning. */
 function retryPolicy(tuning: ExecutionTuning = {}) {
   return {
     initialInterval: '1s',
@@ -43,18 +28,24 @@ function retryPolicy(tuning: ExecutionTuning = {}) {
 
 function stepActivities(tuning: ExecutionTuning | undefined) {
   const retry = retryPolicy(tuning);
-  // A proxy: its activities are looked up by name, so it cannot be spread.
-  const { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun } = proxyActivities<Activities>({
+  const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+  // Nothing may stay active without its outcome recorded, and no slot may free up while the run
+  // may still be alive on the host: these two outlast any outage (no maximumAttempts: unlimited).
+  const mustSucceed = proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
-    retry,
+    retry: { initialInterval: retry.initialInterval, backoffCoefficient: retry.backoffCoefficient, maximumInterval: retry.maximumInterval },
   });
-  // Nothing may stay active without its outcome recorded: finalizeExecution outlasts any outage.
-  const { finalizeExecution } = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    // No maximumAttempts: unlimited.
-    retry: { initialInterval: retry.initialInterval, backoffCoefficient: retry.backoffCoefficient, maximumInterval: '60s' },
-  });
-  return { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution };
+  // Proxies look activities up by name, so they cannot be spread.
+  return {
+    prepareExecution: steps.prepareExecution,
+    readApproval: steps.readApproval,
+    expireApproval: steps.expireApproval,
+    acquireSlot: steps.acquireSlot,
+    checkProductionSafety: steps.checkProductionSafety,
+    validateScript: steps.validateScript,
+    stopRun: mustSucceed.stopRun,
+    finalizeExecution: mustSucceed.finalizeExecution,
+  };
 }
 
 /** Re-attaching after a crash is the point of retrying, so `runScript` gets twice the attempts. */
@@ -68,13 +59,22 @@ function runScriptActivity(timeoutSeconds: number, tuning: ExecutionTuning | und
   }).runScript;
 }
 
+/** An outcome the database already holds (decided by the API, or the deadline): the workflow ends with it. */
+class RecordedOutcome extends Error {
+  constructor(readonly failure: ApplicationFailure) {
+    super(failure.message);
+  }
+}
+
 /**
- * One execution of a job on an environment: prepare, guard production, validate on the host,
- * run detached with live output, record the outcome. The outcome is recorded also when the
- * execution is cancelled; the workflow's own result mirrors it (failed workflows carry the code).
+ * One execution of a job on an environment: prepare, await a production approval, wait for a
+ * slot, guard production, validate on the host, run detached with live output, record the
+ * outcome. The outcome is recorded also when the execution is cancelled; the workflow's own
+ * result mirrors it (failed workflows carry the code).
  */
 export async function migrationExecution({ executionId, tuning }: ExecutionInput): Promise<RunResult> {
-  const { prepareExecution, recordApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } = stepActivities(tuning);
+  const { prepareExecution, readApproval, expireApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } =
+    stepActivities(tuning);
   // Set through `enter`, from handlers and the main flow alike.
   let phase = 'preparing' as Phase;
   let status = 'queued';
@@ -93,9 +93,7 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
     describe();
   };
   let wakeUps = 0;
-  let startedBy: string | undefined;
-  let decision: { approved: boolean; by: string; reason?: string } | undefined;
-  let decisionRecorded = false;
+  let decisionNudges = 0;
   setHandler(progressQuery, () => ({ phase, status, queuePosition, ...run, percent: run.done !== null && run.total ? (run.done / run.total) * 100 : null }));
   setHandler(runProgressSignal, (progress) => {
     // Signals can arrive out of order after a retry; lines only grow.
@@ -106,62 +104,54 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
   setHandler(slotFreedSignal, () => {
     wakeUps += 1;
   });
-  const mustAwaitDecision = (): void => {
-    // While preparing, the API has already recorded the execution as awaiting approval.
-    if ((phase !== 'awaiting_approval' && phase !== 'preparing') || decision) {
-      throw ApplicationFailure.create({ type: 'CONFLICT', message: `The execution is not awaiting approval (it is ${status}).`, nonRetryable: true });
-    }
-  };
-  const decide = (approved: boolean) => async (d: ApprovalDecision) => {
-    decision = { approved, ...d };
-    // Answer once the decision is in the database, so the caller reads it back right away.
-    await condition(() => decisionRecorded);
-    return { status };
-  };
-  setHandler(approveUpdate, decide(true), {
-    validator: (d) => {
-      mustAwaitDecision();
-      if (startedBy !== undefined && d.by === startedBy) {
-        throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'The operator who started an execution cannot approve it; another operator must.', nonRetryable: true });
-      }
-    },
+  setHandler(approvalDecidedSignal, () => {
+    decisionNudges += 1;
   });
-  setHandler(rejectUpdate, decide(false), { validator: (_d: ApprovalDecision) => mustAwaitDecision() });
 
-  let outcomeRecorded = false;
   const finish = async (outcome: Omit<ExecutionOutcome, 'executionId'>): Promise<void> => {
     enter('finalizing');
     status = outcome.status;
     await CancellationScope.nonCancellable(() => finalizeExecution({ executionId, ...outcome }));
-    outcomeRecorded = true;
     enter('done');
+  };
+
+  /** Waits until the row says approved, rejected or expired; the API and the deadline decide, in PostgreSQL. */
+  const awaitApproval = async (deadline: number): Promise<ApprovalState> => {
+    const pollMs = (tuning?.approvalPollSeconds ?? 300) * 1000;
+    let state = await readApproval(executionId);
+    while (state.status === 'awaiting_approval') {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return expireApproval(executionId);
+      const seen = decisionNudges;
+      await condition(() => decisionNudges !== seen, Math.min(remaining, pollMs));
+      state = await readApproval(executionId);
+    }
+    return state;
   };
 
   let result: RunResult;
   try {
     const plan = await prepareExecution(executionId);
-    startedBy = plan.startedBy;
-    // A decision on an execution that turned out not to need one has nothing to wait for.
-    if (!plan.needsApproval) decisionRecorded = true;
+    if (plan.alreadyEnded) {
+      throw new RecordedOutcome(
+        ApplicationFailure.create({ type: 'CONFLICT', message: 'The execution had already ended when its workflow started; nothing ran.', nonRetryable: true }),
+      );
+    }
     if (plan.needsApproval) {
       enter('awaiting_approval');
       status = 'awaiting_approval';
-      const decided = await condition(() => decision !== undefined, plan.approvalTimeoutSeconds * 1000);
-      if (!decision || !decided) {
-        const message = `No second operator approved the execution within ${plan.approvalTimeoutSeconds} s; nothing was run.`;
-        await finish({ status: 'failed', errorCode: 'APPROVAL_TIMEOUT', errorMessage: message });
-        throw ApplicationFailure.create({ type: 'APPROVAL_TIMEOUT', message, nonRetryable: true });
+      const decided = await awaitApproval(plan.approvalDeadline ?? Date.now());
+      if (decided.status !== 'queued') {
+        status = decided.status;
+        throw new RecordedOutcome(
+          ApplicationFailure.create({
+            type: decided.errorCode ?? 'CONFLICT',
+            message: decided.errorMessage ?? `The execution ended ${decided.status} while awaiting approval.`,
+            nonRetryable: true,
+          }),
+        );
       }
-      if (!decision.approved) {
-        const message = `Rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}; nothing was run.`;
-        await finish({ status: 'rejected', errorCode: 'APPROVAL_REJECTED', errorMessage: message, rejectedBy: decision.by });
-        decisionRecorded = true;
-        await condition(allHandlersFinished);
-        throw ApplicationFailure.create({ type: 'APPROVAL_REJECTED', message, nonRetryable: true });
-      }
-      await recordApproval(executionId, decision.by);
       status = 'queued';
-      decisionRecorded = true;
     }
     enter('queued');
     for (;;) {
@@ -180,15 +170,18 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
     enter('running');
     result = await runScriptActivity(plan.timeoutSeconds, tuning)(executionId);
   } catch (err) {
-    // Already recorded (rejected, or no approval in time): nothing more to do.
-    if (outcomeRecorded) throw err;
-    if (isCancellation(err) || CancellationScope.current().consideredCancelled) {
-      if (phase === 'running') {
-        // runScript kills the group itself when its attempt is alive to hear the cancel; when
-        // the attempt was in retry backoff or its worker was down, nobody did. stopRun makes
-        // sure either way (a no-op when the group is already gone).
-        await CancellationScope.nonCancellable(() => stopRun(executionId));
-      }
+    if (err instanceof RecordedOutcome) {
+      enter('done');
+      throw err.failure;
+    }
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
+    if (phase === 'running') {
+      // The script may still be alive on the host: runScript kills it when its attempt hears a
+      // cancel, but not when the attempt was in retry backoff, its worker was down, or it gave
+      // up on a fault. The slot is freed only once the group is confirmed gone.
+      await CancellationScope.nonCancellable(() => stopRun(executionId));
+    }
+    if (cancelled) {
       await finish({ status: 'cancelled', errorCode: 'CANCELLED', errorMessage: 'Cancelled by an operator; the remote process group was killed.' });
       throw isCancellation(err) ? err : new CancelledFailure('Cancelled by an operator.');
     }

@@ -12,6 +12,8 @@ export interface ExecutionTuning {
   retryMaxAttempts?: number;
   /** The longest wait between two attempts. */
   retryMaxIntervalSeconds?: number;
+  /** How often an execution awaiting approval re-reads its row in case the API's nudge was lost. */
+  approvalPollSeconds?: number;
 }
 
 /** What `prepareExecution` resolved; safe to keep in history. */
@@ -22,19 +24,24 @@ export interface ExecutionPlan {
   production: boolean;
   scriptPath: string;
   interpreter: string;
-  argv: string[];
+  /** How many positional arguments the script gets; their values (personal data) stay out of history. */
+  argumentCount: number;
   timeoutSeconds: number;
-  /** Who started it: an approval must come from someone else. */
+  /** Who started it (a login): an approval must come from another person. */
   startedBy: string;
-  /** The execution waits for a second operator's approval before it may take a slot. */
+  /** The execution waits for a second person's approval before it may take a slot. */
   needsApproval: boolean;
-  approvalTimeoutSeconds: number;
+  /** When an undecided approval fails APPROVAL_TIMEOUT, in ms since the epoch. */
+  approvalDeadline: number | null;
+  /** The row was already final when the workflow started (its start had been given up on): nothing runs. */
+  alreadyEnded: boolean;
 }
 
-/** An operator's decision on a production execution, sent as a Temporal update. */
-export interface ApprovalDecision {
-  by: string;
-  reason?: string;
+/** What the execution's row says of a production approval; the workflow acts on it. */
+export interface ApprovalState {
+  status: string;
+  errorCode: string | null;
+  errorMessage: string | null;
 }
 
 export interface RunResult {

@@ -13,6 +13,7 @@ import { createApp } from '../../src/api/app';
 import { seedAdminToken } from '../../src/api/auth';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
+import { ExecutionReconciler } from '../../src/executions/reconciler';
 import { createLogger } from '../../src/logger';
 import { LiveTails } from '../../src/logs/liveTail';
 import { SshPool } from '../../src/ssh/sshPool';
@@ -49,8 +50,8 @@ export interface Harness {
   writeScript(name: string, content: string, mode?: number): string;
   createEnvironment(overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
   createJob(overrides?: Record<string, unknown>): Promise<{ id: string; name: string; sourceId: string }>;
-  /** A new API token of `role` through the API; its name is who the API records as the actor. */
-  createToken(role: 'viewer' | 'operator' | 'admin', name?: string): Promise<{ id: string; name: string; token: string }>;
+  /** A new API token of `role` through the API, held by `owner` (by default a person of the token's name), who the API records as the actor. */
+  createToken(role: 'viewer' | 'operator' | 'admin', name?: string, owner?: string): Promise<{ id: string; name: string; owner: string; token: string }>;
   waitForExecution(id: string, until: (execution: ApiResponse['body']) => boolean, timeoutMs?: number): Promise<ApiResponse['body']>;
   stop(): Promise<void>;
 }
@@ -110,6 +111,8 @@ export interface HarnessOptions {
   temporalAddress?: string;
   /** The retry budget of the executions this file starts (short ones for fault tests). */
   executionTuning?: ExecutionTuning;
+  /** Runs the worker's execution reconciler this often (off unless given). */
+  reconcileIntervalMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -146,6 +149,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     });
     workerRun = worker.run();
   }
+  const reconciler = options.reconcileIntervalMs
+    ? new ExecutionReconciler({ pool, temporal, ssh, logger: quietLogger, killGraceSeconds: options.killGraceSeconds ?? 2 }).start(options.reconcileIntervalMs)
+    : undefined;
 
   const liveTails = new LiveTails(pool, database.url, quietLogger);
   await liveTails.start();
@@ -228,8 +234,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (res.status !== 201) throw new Error(`createJob: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    async createToken(role, name = `${role}-${randomBytes(4).toString('hex')}`) {
-      const res = await request('POST', '/api/v1/tokens', { name, role });
+    async createToken(role, name = `${role}-${randomBytes(4).toString('hex')}`, owner = name) {
+      const res = await request('POST', '/api/v1/tokens', { name, owner, role });
       if (res.status !== 201) throw new Error(`createToken: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
@@ -243,6 +249,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
     },
     async stop() {
+      await reconciler?.stop();
       await server.stop();
       await liveTails.stop();
       if (worker) {

@@ -1,10 +1,12 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import type { Pool, PoolClient } from 'pg';
 import type { z } from 'zod';
 
 import { recordAudit, type AuditEntityType } from '../../db/audit';
 import { deleteCatalogRow, lockCatalogRow, updateCatalogRow, type CatalogTable, type Db } from '../../db/catalogRows';
 import * as environments from '../../db/environments';
+import { countActiveOn } from '../../db/executions';
+import { connectionFields } from '../../executions/snapshot';
 import * as jobs from '../../db/jobs';
 import { withTransaction } from '../../db/pool';
 import * as sources from '../../db/sources';
@@ -40,6 +42,10 @@ interface Resource<B extends z.ZodType, P extends z.ZodType, T> {
   check?: (db: Db, fields: Partial<z.infer<B>>) => Promise<void>;
   /** Checks on the row as it would be after a PATCH (rules spanning fields). */
   checkMerged?: (row: T) => void;
+  /** Checks a PATCH against the locked row and what depends on it; throws a problem. */
+  checkPatch?: (db: Db, before: T, patch: Record<string, unknown>) => Promise<void>;
+  /** What a reader below admin sees of a row. */
+  redact?: (row: T) => Partial<T>;
   /** What refers to a row, for the message when it cannot be deleted. */
   referrers: string;
 }
@@ -75,16 +81,18 @@ function addResource<B extends z.ZodType, P extends z.ZodType, T extends object>
     res.status(201).json(created);
   });
 
+  const forReader = (req: Request, row: T): Partial<T> => (r.redact && req.principal?.role !== 'admin' ? r.redact(row) : row);
+
   router.get(`/${r.path}`, requireRole('viewer'), async (req, res) => {
     const query = parseOrThrow(catalogListQuery, req.query);
-    res.json({ items: await r.list(pool, query.includeArchived) });
+    res.json({ items: (await r.list(pool, query.includeArchived)).map((row) => forReader(req, row)) });
   });
 
   router.get(`/${r.path}/:id`, requireRole('viewer'), async (req, res) => {
     const id = idOf(req.params.id);
     const found = await r.get(pool, id);
     if (!found) throw notFound(`${r.what} ${id}`);
-    res.json(found);
+    res.json(forReader(req, found));
   });
 
   router.patch(`/${r.path}/:id`, requireRole('admin'), async (req, res) => {
@@ -96,6 +104,7 @@ function addResource<B extends z.ZodType, P extends z.ZodType, T extends object>
       const before = await lock(client, id);
       r.checkMerged?.({ ...before, ...patch });
       await r.check?.(client, patch as Partial<z.infer<B>>);
+      await r.checkPatch?.(client, before, patch);
       const after = (await updateCatalogRow<T & Record<string, unknown>>(client, r.table, r.columns, id, patch, r.jsonFields))!;
       await recordAudit(client, { actor: req.principal!.name, action: actionOf(patch, fields), entityType: r.entityType, entityId: id, before, after });
       return after;
@@ -133,6 +142,26 @@ async function checkSource(db: Db, fields: { sourceId?: string }): Promise<void>
   if (source.archivedAt) throw validationError([{ path: 'sourceId', message: 'this source is archived' }]);
 }
 
+/**
+ * Executions run on a snapshot of the environment's connection taken at their start; changing
+ * the connection under them would make what runs differ from what the API shows, so it waits
+ * until none is active.
+ */
+async function refuseConnectionChangeWhileActive(db: Db, before: environments.Environment, patch: Record<string, unknown>): Promise<void> {
+  const changed = connectionFields.filter((field) => field in patch && patch[field] !== before[field]);
+  if (changed.length === 0) return;
+  const active = await countActiveOn(db, before.id);
+  if (active > 0) {
+    throw new HttpError(
+      409,
+      'CONFLICT',
+      'Environment in use',
+      `Environment "${before.name}" has ${active} active execution${active > 1 ? 's' : ''} (queued, awaiting approval or running), which run on its connection as it was when they started. ` +
+        `Wait for them to end, or cancel them, before changing ${changed.join(', ')}.`,
+    );
+  }
+}
+
 /** Environments, sources and jobs: what operators run, and where. */
 export function catalogRoutes(pool: Pool): Router {
   const router = Router();
@@ -150,6 +179,9 @@ export function catalogRoutes(pool: Pool): Router {
     checkMerged: (env) => {
       if (!hasCredentials(env)) throw validationError([{ path: credentialsRule.path[0]!, message: credentialsRule.message }]);
     },
+    checkPatch: refuseConnectionChangeWhileActive,
+    // How hosts are logged in to and what runs before scripts is for admins only.
+    redact: ({ privateKeyPath: _key, passphraseEnv: _passphrase, shellInit: _init, ...env }) => env,
     referrers: 'executions',
   });
   addResource(router, pool, {

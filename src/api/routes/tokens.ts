@@ -22,6 +22,7 @@ export function tokenRoutes(pool: Pool): Router {
     const token = await withTransaction(pool, async (client) => {
       const row = await insertToken(client, {
         name: body.name,
+        owner: body.owner,
         role: body.role,
         sha256: hashToken(secret),
         expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+
+import { getEnvironment } from '../db/environments';
+import * as executions from '../db/executions';
+import { getJob } from '../db/jobs';
+import { getSource } from '../db/sources';
+import { coerceError, MigratorError } from '../errors';
+import { paramsSchemaFor } from '../jobs/parameters';
+import { executionSearchAttributes } from '../temporal/searchAttributes';
+import type { migrationExecution } from '../workflows';
+import type { ExecutionTuning } from '../workflows/types';
+import { jobSnapshotOf, targetSnapshotOf } from './snapshot';
+
+export interface StartDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  executionTuning?: ExecutionTuning;
+  /** How long the API waits for Temporal to accept a workflow before it gives up on the start. */
+  workflowStartTimeoutMs?: number;
+}
+
+export interface StartRequest {
+  jobId: string;
+  environmentId: string;
+  params: unknown;
+  confirmProduction?: string;
+  rerunOf?: string;
+}
+
+export const defaultWorkflowStartTimeoutMs = 10_000;
+
+function fieldErrors(issues: z.core.$ZodIssue[], prefix: string): { path: string; message: string }[] {
+  return issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+/**
+ * Starts an execution: validates against the job and environment as they are now, records the
+ * row with a snapshot of both, then asks Temporal for its workflow. The row is committed before
+ * the start (no transaction, and so no lock, waits on Temporal), and a start that fails or times
+ * out marks the row failed at once: no execution stays active without a workflow. The
+ * reconciler leaves rows whose start is still pending alone.
+ */
+export async function startExecution(deps: StartDeps, startedBy: string, request: StartRequest): Promise<executions.Execution> {
+  const { pool, temporal } = deps;
+  const [job, environment] = await Promise.all([getJob(pool, request.jobId), getEnvironment(pool, request.environmentId)]);
+  if (!job || !environment) {
+    throw new MigratorError('VALIDATION_FAILED', 'The job or the environment does not exist.', {
+      errors: [
+        ...(job ? [] : [{ path: 'jobId', message: 'no job has this id' }]),
+        ...(environment ? [] : [{ path: 'environmentId', message: 'no environment has this id' }]),
+      ],
+    });
+  }
+  const archived = [job.archivedAt ? `job "${job.name}"` : '', environment.archivedAt ? `environment "${environment.name}"` : ''].filter(Boolean);
+  if (archived.length > 0) {
+    throw new MigratorError(
+      'CONFLICT',
+      `The ${archived.join(' and ')} ${archived.length > 1 ? 'are' : 'is'} archived; an admin must restore it before anything runs.`,
+    );
+  }
+  const parsed = paramsSchemaFor(job.parameters).safeParse(request.params);
+  if (!parsed.success) {
+    const errors = fieldErrors(parsed.error.issues, 'params');
+    throw new MigratorError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  if (environment.production && request.confirmProduction !== environment.name) {
+    throw new MigratorError(
+      'PRODUCTION_CONFIRMATION_REQUIRED',
+      `"${environment.name}" is a production environment: send confirmProduction equal to "${environment.name}" to start it.`,
+    );
+  }
+  const source = await getSource(pool, job.sourceId);
+  const id = randomUUID();
+  let row: executions.Execution;
+  try {
+    row = await executions.insertExecution(pool, {
+      id,
+      jobId: job.id,
+      environmentId: environment.id,
+      params: parsed.data,
+      confirmProduction: request.confirmProduction ?? null,
+      startedBy,
+      status: environment.production ? 'awaiting_approval' : 'queued',
+      rerunOf: request.rerunOf ?? null,
+      jobSnapshot: jobSnapshotOf(job),
+      targetSnapshot: targetSnapshotOf(environment),
+      approvalTimeoutSeconds: environment.production ? environment.approvalTimeoutSeconds : null,
+    });
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint === 'executions_one_active_per_job_env') {
+      throw new MigratorError(
+        'ALREADY_RUNNING',
+        `Job "${job.name}" already has an active execution on "${environment.name}"; wait for it or cancel it.`,
+      );
+    }
+    throw err;
+  }
+
+  const timeoutMs = deps.workflowStartTimeoutMs ?? defaultWorkflowStartTimeoutMs;
+  try {
+    await temporal.withDeadline(Date.now() + timeoutMs, () =>
+      temporal.workflow.start<typeof migrationExecution>('migrationExecution', {
+        workflowId: row.workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ executionId: id, ...(deps.executionTuning ? { tuning: deps.executionTuning } : {}) }],
+        staticSummary: `${job.name} on ${environment.name}`,
+        staticDetails: [
+          `Started by ${row.startedBy}${request.rerunOf ? ` as a rerun of ${request.rerunOf}` : ''}.`,
+          `Params: ${JSON.stringify(parsed.data)}`,
+          `API: /api/v1/executions/${id}`,
+        ].join('\n'),
+        typedSearchAttributes: executionSearchAttributes({
+          job: job.name,
+          source: source?.name ?? job.sourceId,
+          environment: environment.name,
+          startedBy: row.startedBy,
+          production: environment.production,
+        }),
+      }),
+    );
+  } catch (err) {
+    const message = `Temporal did not accept the workflow within ${timeoutMs / 1000} s (${coerceError(err).message}); nothing ran. Start it again.`;
+    // If Temporal did start it after all, the workflow finds its row finished and ends without running anything.
+    await executions.finalizeExecution(pool, { id, status: 'failed', errorCode: 'UNAVAILABLE', errorMessage: message });
+    throw new MigratorError('UNAVAILABLE', message, {}, { cause: err });
+  }
+  // Best effort: a row left pending is confirmed by the reconciler, which finds the workflow running.
+  await executions.markWorkflowStarted(pool, id).catch(() => undefined);
+  return row;
+}
