@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 import { quote } from 'shell-quote';
@@ -9,9 +10,9 @@ import { execCollect, openChannel } from './exec';
 
 /**
  * The remote run protocol of the design: a detached wrapper per execution in
- * `~/.migrator/runs/<executionId>/`, started at most once (`mkdir started`), holding `flock` on
- * `lock` while the job runs, writing `pid` and `exit` atomically, its output in two files that
- * any number of attach attempts can tail from a byte offset.
+ * `~/.migrator/runs/<executionId>/`, uploaded over stdin and started at most once (`mkdir
+ * started`), holding `flock` on `lock` while the job runs, writing `pid` and `exit` atomically,
+ * its output in two files that any number of attach attempts can tail from a byte offset.
  */
 
 export type Interpreter = 'node' | 'bash' | 'python3' | 'exec';
@@ -120,27 +121,55 @@ function parseState(stdout: string): RunState {
   };
 }
 
+/** Exit status of a start whose upload reached the host short or altered; nothing was started. */
+const uploadRejected = 71;
+
 /**
  * Starts the job detached unless this execution was ever started before, in one round trip,
  * and reports the run's state either way. `startedNow` is false when an earlier attempt
  * started it: the caller re-attaches. The pid is also the job's process group id.
+ *
+ * The wrapper, with the job's arguments quoted once in it, travels on the channel's stdin: in
+ * the command line it would be quoted a second time, and hostile parameters then outgrow Linux's
+ * 128 KiB limit on one argument. The host keeps it in a file of this attempt's own and checks
+ * its length and sha256 before `mkdir started`, so an upload cut short by a dropped connection
+ * (or eaten by a login file that reads stdin) starts nothing and leaves the start to a retry.
  */
 export async function ensureStarted(conn: SshSession, spec: RunSpec): Promise<RunState & { startedNow: boolean }> {
+  const wrapper = Buffer.from(wrapperScript(spec), 'utf8');
+  const sha256 = createHash('sha256').update(wrapper).digest('hex');
   const script = [
     `run=${runDirExpr(spec.executionId)}`,
     'mkdir -p "$run" || exit 70',
-    'if mkdir "$run/started" 2>/dev/null; then',
-    `  printf '%s' ${quote([wrapperScript(spec)])} > "$run/wrapper.sh" || exit 70`,
+    // Started before: the upload is not read (sshd discards it) and the state says the rest.
+    'if [ ! -d "$run/started" ]; then',
+    '  upload=$(mktemp "$run/wrapper.sh.XXXXXX") || exit 70',
+    `  head -c ${wrapper.length} > "$upload"`,
+    `  if [ "$(wc -c < "$upload")" -ne ${wrapper.length} ] || [ "$(sha256sum < "$upload")" != "${sha256}  -" ]; then`,
+    `    rm -f "$upload"; exit ${uploadRejected}`,
+    '  fi',
+    '  if mkdir "$run/started" 2>/dev/null; then',
+    '    mv -f "$upload" "$run/wrapper.sh" || exit 70',
     // All three fds redirected, or the SSH channel would stay open for as long as the job runs.
-    '  setsid bash "$run/wrapper.sh" </dev/null >/dev/null 2>&1 &',
-    '  for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done',
-    '  echo fresh=1',
+    '    setsid bash "$run/wrapper.sh" </dev/null >/dev/null 2>&1 &',
+    '    for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done',
+    '    echo fresh=1',
+    '  else',
+    '    rm -f "$upload"',
+    '  fi',
     'fi',
     'echo started=1',
     ...stateLines,
     'exit 0',
   ].join('\n');
-  const result = await execCollect(conn, bashCommand(script));
+  const result = await execCollect(conn, bashCommand(script), { input: wrapper });
+  if (result.code === uploadRejected) {
+    throw new MigratorError(
+      'SSH_UNREACHABLE',
+      `The run's wrapper (${wrapper.length} bytes) reached the host short or altered, so nothing was started; will retry. ` +
+        "If this repeats, something in the SSH user's login files reads stdin.",
+    );
+  }
   if (result.code !== 0) throw channelFailure(result.code, `start the run (${result.stderr.trim() || 'no output'})`);
   return { ...parseState(result.stdout), startedNow: /^fresh=1$/m.test(result.stdout) };
 }
@@ -230,7 +259,8 @@ export async function finishRun(conn: SshSession, executionId: string): Promise<
     `run=${runDirExpr(executionId)}`,
     '[ -d "$run/started" ] && echo started=1',
     ...stateLines,
-    '[ -s "$run/exit" ] && rm -f "$run/stdout" "$run/stderr" "$run/wrapper.sh" "$run/pid" "$run/lock"',
+    // With the output goes any upload a dropped start left behind.
+    '[ -s "$run/exit" ] && rm -f "$run/stdout" "$run/stderr" "$run/wrapper.sh" "$run"/wrapper.sh.* "$run/pid" "$run/lock"',
     'exit 0',
   ].join('\n');
   const result = await execCollect(conn, bashCommand(script));
