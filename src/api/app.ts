@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Pool } from 'pg';
 
+import { maxParameters, maxParamLength } from '../jobs/parameters';
 import type { Logger } from '../logger';
 import type { LiveTails } from '../logs/liveTail';
 import type { ExecutionTuning } from '../workflows/types';
@@ -14,6 +15,12 @@ import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { logStreamRoutes } from './routes/logStream';
 import { tokenRoutes } from './routes/tokens';
+
+/**
+ * A start carries every parameter a job may have, each up to 6 JSON bytes a character
+ * (`\u001f`), so it may be larger than any other body; the margin is the rest of the body.
+ */
+const executionStartBodyLimit = maxParameters * maxParamLength * 6 + 64 * 1024;
 
 export interface AppDeps {
   pool: Pool;
@@ -64,6 +71,8 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use(metrics.markRouter);
   api.use(authenticate(deps.pool));
+  const startBody = express.json({ limit: executionStartBodyLimit, strict: true, type: () => true });
+  api.use((req, res, next) => (req.method === 'POST' && req.path === '/executions' ? startBody(req, res, next) : next()));
   api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
   api.use(catalogRoutes(deps.pool));
   api.use(environmentCheckRoutes(deps.pool));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 export const parameterTypes = ['string', 'integer', 'number', 'boolean', 'email', 'enum'] as const;
 
 export const maxParamLength = 4096;
+export const maxParameters = 50;
 
 export const parameterDefinitionSchema = z
   .object({
@@ -38,7 +39,7 @@ export type ParameterDefinition = z.infer<typeof parameterDefinitionSchema>;
 /** The ordered list: unique names, and optional parameters only after every required one. */
 export const parameterListSchema = z
   .array(parameterDefinitionSchema)
-  .max(50)
+  .max(maxParameters)
   .superRefine((defs, ctx) => {
     const seen = new Set<string>();
     let optionalSeen = false;

@@ -92,7 +92,7 @@ function nodeReportOf(fields: Map<string, string>, stderr: string, setup: NodeSe
  * node or tool is part of the report, not an error; only a broken connection throws.
  */
 export async function checkHost(session: SshSession, setup: NodeSetup, where: string): Promise<HostReport> {
-  const result = await execCollect(session, bashCommand(probeScript(setup)), 64 * 1024);
+  const result = await execCollect(session, bashCommand(probeScript(setup)), { maxBytes: 64 * 1024 });
   if (result.code === null) {
     throw new MigratorError('SSH_UNREACHABLE', `The SSH connection to ${where} dropped during the check; try again.`);
   }

@@ -28,8 +28,16 @@ export function channelExit(channel: ClientChannel): Promise<{ code: number | nu
   });
 }
 
-/** Runs a short command and collects its output (capped, for commands that print little). */
-export async function execCollect(conn: SshSession, command: string, maxBytes = 1 << 20): Promise<ExecResult> {
+export interface ExecCollectOptions {
+  /** Output kept, for commands that print little. */
+  maxBytes?: number;
+  /** Written to the command's stdin, which is then closed; without it stdin stays open and unused. */
+  input?: Buffer;
+}
+
+/** Runs a short command and collects its output (capped). */
+export async function execCollect(conn: SshSession, command: string, options: ExecCollectOptions = {}): Promise<ExecResult> {
+  const { maxBytes = 1 << 20, input } = options;
   const channel = await openChannel(conn, command);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -40,7 +48,10 @@ export async function execCollect(conn: SshSession, command: string, maxBytes = 
   };
   channel.on('data', keep(out));
   channel.stderr.on('data', keep(err));
-  const { code, signal } = await channelExit(channel);
+  const exit = channelExit(channel);
+  // ssh2 sends it as the server's window allows; what a command does not read, sshd discards.
+  if (input) channel.end(input);
+  const { code, signal } = await exit;
   return {
     code,
     signal,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 import { quote } from 'shell-quote';
@@ -9,9 +10,10 @@ import { execCollect, openChannel } from './exec';
 
 /**
  * The remote run protocol of the design: a detached wrapper per execution in
- * `~/.migrator/runs/<executionId>/`, started at most once (`mkdir started`), holding `flock` on
- * `lock` while the job runs, writing `pid` and `exit` atomically, its output in two files that
- * any number of attach attempts can tail from a byte offset.
+ * `~/.migrator/runs/<executionId>/`, uploaded over stdin and started at most once (`mkdir
+ * started`), holding `flock` on `lock` while the job runs, writing `starttime`, `pid` and `exit`
+ * atomically, its output in two files that any number of attach attempts can tail from a byte
+ * offset.
  */
 
 export type Interpreter = 'node' | 'bash' | 'python3' | 'exec';
@@ -84,6 +86,11 @@ function wrapperScript(spec: RunSpec): string {
     // before `pid` appears, so whoever sees the pid also sees the run alive.
     'exec 9>lock',
     'flock -w 30 9 || exit 72',
+    // The pid file outlives this process and its id may be reused: killRun tells the two apart by
+    // the start time (field 22 of /proc/<pid>/stat, counted after the command name, which may hold
+    // spaces and parentheses). Written before `pid`, so whoever reads a pid finds it.
+    '{ stat=$(< "/proc/$$/stat"); } 2>/dev/null && read -r -a stat_fields <<< "${stat##*) }" &&',
+    `  printf '%s\\n' "\${stat_fields[19]}" > starttime.tmp && mv starttime.tmp starttime`,
     `printf '%s\\n' "$$" > pid.tmp && mv pid.tmp pid`,
     // Trapped, not ignored, so the job keeps default handling and this wrapper outlives it to record `exit`.
     "trap 'caught=TERM' TERM; trap 'caught=INT' INT; trap 'caught=HUP' HUP",
@@ -120,27 +127,55 @@ function parseState(stdout: string): RunState {
   };
 }
 
+/** Exit status of a start whose upload reached the host short or altered; nothing was started. */
+const uploadRejected = 71;
+
 /**
  * Starts the job detached unless this execution was ever started before, in one round trip,
  * and reports the run's state either way. `startedNow` is false when an earlier attempt
  * started it: the caller re-attaches. The pid is also the job's process group id.
+ *
+ * The wrapper, with the job's arguments quoted once in it, travels on the channel's stdin: in
+ * the command line it would be quoted a second time, and hostile parameters then outgrow Linux's
+ * 128 KiB limit on one argument. The host keeps it in a file of this attempt's own and checks
+ * its length and sha256 before `mkdir started`, so an upload cut short by a dropped connection
+ * (or eaten by a login file that reads stdin) starts nothing and leaves the start to a retry.
  */
 export async function ensureStarted(conn: SshSession, spec: RunSpec): Promise<RunState & { startedNow: boolean }> {
+  const wrapper = Buffer.from(wrapperScript(spec), 'utf8');
+  const sha256 = createHash('sha256').update(wrapper).digest('hex');
   const script = [
     `run=${runDirExpr(spec.executionId)}`,
     'mkdir -p "$run" || exit 70',
-    'if mkdir "$run/started" 2>/dev/null; then',
-    `  printf '%s' ${quote([wrapperScript(spec)])} > "$run/wrapper.sh" || exit 70`,
+    // Started before: the upload is not read (sshd discards it) and the state says the rest.
+    'if [ ! -d "$run/started" ]; then',
+    '  upload=$(mktemp "$run/wrapper.sh.XXXXXX") || exit 70',
+    `  head -c ${wrapper.length} > "$upload"`,
+    `  if [ "$(wc -c < "$upload")" -ne ${wrapper.length} ] || [ "$(sha256sum < "$upload")" != "${sha256}  -" ]; then`,
+    `    rm -f "$upload"; exit ${uploadRejected}`,
+    '  fi',
+    '  if mkdir "$run/started" 2>/dev/null; then',
+    '    mv -f "$upload" "$run/wrapper.sh" || exit 70',
     // All three fds redirected, or the SSH channel would stay open for as long as the job runs.
-    '  setsid bash "$run/wrapper.sh" </dev/null >/dev/null 2>&1 &',
-    '  for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done',
-    '  echo fresh=1',
+    '    setsid bash "$run/wrapper.sh" </dev/null >/dev/null 2>&1 &',
+    '    for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done',
+    '    echo fresh=1',
+    '  else',
+    '    rm -f "$upload"',
+    '  fi',
     'fi',
     'echo started=1',
     ...stateLines,
     'exit 0',
   ].join('\n');
-  const result = await execCollect(conn, bashCommand(script));
+  const result = await execCollect(conn, bashCommand(script), { input: wrapper });
+  if (result.code === uploadRejected) {
+    throw new MigratorError(
+      'SSH_UNREACHABLE',
+      `The run's wrapper (${wrapper.length} bytes) reached the host short or altered, so nothing was started; will retry. ` +
+        "If this repeats, something in the SSH user's login files reads stdin.",
+    );
+  }
   if (result.code !== 0) throw channelFailure(result.code, `start the run (${result.stderr.trim() || 'no output'})`);
   return { ...parseState(result.stdout), startedNow: /^fresh=1$/m.test(result.stdout) };
 }
@@ -193,21 +228,37 @@ export function stopFollowing(channel: ClientChannel): void {
 }
 
 /**
- * Kills the run's whole process group (its pid is the group id): TERM, up to `graceSeconds`
- * for the job to end, then KILL. Resolves only when no live (non-zombie) process is left in the
- * group. One round trip; a run that never started or already ended is `killed: false`.
+ * Kills the run's process group (its pid is the group id): TERM, up to `graceSeconds` for the
+ * job to end, then KILL. Resolves only when no live (non-zombie) process is left of it. One
+ * round trip; a run that never started or already ended is `killed: false`.
+ *
+ * The `pid` file outlives the wrapper, and its id may since belong to someone else. So only
+ * processes of the group that started at or after the wrapper's recorded start time are
+ * signalled, one by one — the job, and its orphans if the wrapper died — and nothing at all when
+ * the group's leader is alive with another start time (the id was reused). Runs started before
+ * start times were recorded have none; their group is signalled whole, as it was then.
  */
 export async function killRun(conn: SshSession, executionId: string, graceSeconds: number): Promise<{ killed: boolean }> {
   const script = [
     `run=${runDirExpr(executionId)}`,
     'pg=$(cat "$run/pid" 2>/dev/null)',
     'case "$pg" in ""|*[!0-9]*) echo gone; exit 0;; esac',
-    `alive() { ps -e -o pgid=,stat= | awk -v pg="$pg" '$1 == pg && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }`,
-    'alive || { echo gone; exit 0; }',
-    'kill -TERM -- "-$pg" 2>/dev/null',
-    `for i in $(seq 1 ${Math.max(1, graceSeconds * 10)}); do alive || { echo terminated; exit 0; }; sleep 0.1; done`,
-    'kill -KILL -- "-$pg" 2>/dev/null',
-    'for i in $(seq 1 100); do alive || { echo killed; exit 0; }; sleep 0.1; done',
+    'since=$(cat "$run/starttime" 2>/dev/null)',
+    'case "$since" in *[!0-9]*) since=;; esac',
+    'starttime() { local stat fields; { stat=$(< "/proc/$1/stat"); } 2>/dev/null || return 1; read -r -a fields <<< "${stat##*) }"; echo "${fields[19]}"; }',
+    'if [ -n "$since" ] && leader=$(starttime "$pg") && [ "$leader" != "$since" ]; then echo reused; exit 0; fi',
+    'members() {',
+    `  ps -e -o pid=,pgid=,stat= | awk -v pg="$pg" '$2 == pg && $3 !~ /^Z/ { print $1 }' | while read -r pid; do`,
+    '    if [ -z "$since" ]; then echo "$pid"; elif t=$(starttime "$pid") && [ "$t" -ge "$since" ]; then echo "$pid"; fi',
+    '  done',
+    '}',
+    'signal() { if [ -n "$since" ]; then kill -"$1" $pids; else kill -"$1" -- "-$pg"; fi 2>/dev/null; }',
+    'pids=$(members)',
+    '[ -n "$pids" ] || { echo gone; exit 0; }',
+    'signal TERM',
+    `for i in $(seq 1 ${Math.max(1, graceSeconds * 10)}); do pids=$(members); [ -n "$pids" ] || { echo terminated; exit 0; }; sleep 0.1; done`,
+    // Again on every round: a process the job forked meanwhile is a member too.
+    'for i in $(seq 1 100); do pids=$(members); [ -n "$pids" ] || { echo killed; exit 0; }; signal KILL; sleep 0.1; done',
     'echo survived; exit 1',
   ].join('\n');
   const result = await execCollect(conn, bashCommand(script));
@@ -217,7 +268,7 @@ export async function killRun(conn: SshSession, executionId: string, graceSecond
       `Processes of run ${executionId} are still alive after KILL (${result.stdout.trim()}); check the host.`,
     );
   }
-  return { killed: result.stdout.trim() !== 'gone' };
+  return { killed: ['terminated', 'killed'].includes(result.stdout.trim()) };
 }
 
 /**
@@ -230,7 +281,8 @@ export async function finishRun(conn: SshSession, executionId: string): Promise<
     `run=${runDirExpr(executionId)}`,
     '[ -d "$run/started" ] && echo started=1',
     ...stateLines,
-    '[ -s "$run/exit" ] && rm -f "$run/stdout" "$run/stderr" "$run/wrapper.sh" "$run/pid" "$run/lock"',
+    // With the output goes any upload a dropped start left behind.
+    '[ -s "$run/exit" ] && rm -f "$run/stdout" "$run/stderr" "$run/wrapper.sh" "$run"/wrapper.sh.* "$run/starttime" "$run/pid" "$run/lock"',
     'exit 0',
   ].join('\n');
   const result = await execCollect(conn, bashCommand(script));
