@@ -26,6 +26,8 @@ export interface AppDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   sseKeepAliveSeconds?: number;
+  /** How old `/metrics` may serve the counts of finished executions (default 60 s). */
+  executionCountsMaxAgeSeconds?: number;
   /** The retry budget each execution's workflow gets. */
   executionTuning?: ExecutionTuning;
 }
@@ -36,7 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const metrics = createApiMetrics(deps.pool);
+  const metrics = createApiMetrics(deps.pool, { executionCountsMaxAgeSeconds: deps.executionCountsMaxAgeSeconds });
   app.use(metrics.middleware);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
