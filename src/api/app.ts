@@ -38,6 +38,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // Every answer, logs.txt above all (it holds whatever scripts print): browsers must not guess HTML.
+  app.use((_req, res, next) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  });
   const metrics = createApiMetrics(deps.pool, { executionCountsMaxAgeSeconds: deps.executionCountsMaxAgeSeconds });
   app.use(metrics.middleware);
   app.get('/metrics', async (_req, res) => {
