@@ -13,6 +13,7 @@ import { withTransaction } from '../../db/pool';
 import { queuePosition } from '../../db/slots';
 import { paramsSchemaFor } from '../../jobs/parameters';
 import { coerceError } from '../../errors';
+import { logsPageMaxBytes } from '../../logs/pageBudget';
 import { executionSearchAttributes } from '../../temporal/searchAttributes';
 import { approveUpdate, type migrationExecution, rejectUpdate } from '../../workflows';
 import type { ExecutionTuning } from '../../workflows/types';
@@ -193,7 +194,9 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
   router.get('/executions/:id/logs', requireRole('viewer'), async (req, res) => {
     const execution = await load(req.params.id as string);
     const query = parseOrThrow(logsQuery, req.query);
-    const lines = await readLines(pool, execution.id, query.after, query.limit);
+    // A page ends at `limit` lines or at the byte budget, whichever comes first; `nextAfter` is
+    // its last line either way, so paging to `complete` returns every line once.
+    const lines = await readLines(pool, execution.id, query.after, { maxLines: query.limit, maxBytes: logsPageMaxBytes });
     const nextAfter = lines.at(-1)?.seq ?? query.after;
     const complete = finished.includes(execution.status) && nextAfter >= execution.lineCount;
     res.json({ lines, nextAfter, complete });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { getExecution, type Execution } from '../../db/executions';
 import { readLines, type StoredLine } from '../../db/logStore';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
+import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
 import { inPieces } from '../../logs/pieces';
 import { requireRole } from '../auth';
 import { HttpError, notFound, parseOrThrow } from '../problem';
@@ -21,7 +22,7 @@ export interface LogStreamDeps {
 }
 
 const finalStatuses: Execution['status'][] = ['succeeded', 'failed', 'cancelled', 'rejected'];
-const pageSize = 2000;
+const streamPage = { maxLines: streamPageMaxLines, maxBytes: streamPageMaxBytes };
 
 export const streamQuery = z
   .object({ after: z.coerce.number().int().min(0).optional().describe('resume after this seq (like Last-Event-ID)') })
@@ -98,7 +99,7 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
     res.setHeader('content-disposition', `inline; filename="execution-${execution.id}.log"`);
     let after = 0;
     for (;;) {
-      const lines = await readLines(pool, execution.id, after, pageSize);
+      const lines = await readLines(pool, execution.id, after, streamPage);
       if (lines.length === 0 || res.destroyed) break;
       after = lines.at(-1)!.seq;
       if (!writeAll(res, inPieces(lines, (l) => (l.continued ? l.text : `${l.text}\n`)))) await drained(res);
@@ -163,7 +164,7 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
       while (!closed) {
         const target = position().handedOut;
         if (lastSent >= target) break;
-        const lines = await readLines(deps.pool, execution.id, lastSent, Math.min(pageSize, target - lastSent));
+        const lines = await readLines(deps.pool, execution.id, lastSent, { ...streamPage, maxLines: Math.min(streamPage.maxLines, target - lastSent) });
         // Deleted by retention: nothing left to send below the target.
         if (lines.length === 0) {
           lastSent = target;
