@@ -134,6 +134,11 @@ export class LiveTails {
     };
   }
 
+  /** How many followers this process has for an execution; undefined when it does not follow it at all. */
+  followersOf(executionId: string): number | undefined {
+    return this.tails.get(executionId)?.subscribers.size;
+  }
+
   private async readMark(executionId: string): Promise<ExecutionMark> {
     const execution = await getExecution(this.pool, executionId);
     if (!execution) throw new Error(`Execution ${executionId} does not exist.`);
