@@ -1,5 +1,6 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
+import { readSse, type SseEvent } from '../scripts/lib/sseClient';
 import { startOwnApi, type OwnApi } from './support/ownApi';
 import { isFinished, startHarness, type Harness } from './support/harness';
 
@@ -15,7 +16,22 @@ async function settle<T>(read: () => Promise<T> | T, done: (value: T) => boolean
   }
 }
 
-describe('live-log streams end cleanly: aborted requests', () => {
+/** Resolves with how long `reading` took to end after `since`, or 'still open' after `ms`. */
+async function endedWithin(reading: Promise<unknown>, since: () => number, ms: number): Promise<number | 'still open'> {
+  let timer: NodeJS.Timeout | undefined;
+  const open = new Promise<'still open'>((resolve) => (timer = setTimeout(() => resolve('still open'), ms)));
+  const ended = reading.then(
+    () => Date.now() - since(),
+    () => Date.now() - since(),
+  );
+  try {
+    return await Promise.race([ended, open]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('live-log streams end cleanly: aborted requests, revoked and expired tokens', () => {
   let h: Harness;
   let executionId: string;
   let releaseFile: string;
@@ -74,6 +90,54 @@ describe('live-log streams end cleanly: aborted requests', () => {
         3000,
       );
       expect(left).toEqual({ clients: 0, followers: undefined });
+    } finally {
+      await api.stop();
+    }
+  });
+
+  test('when the token of an open stream is revoked, then the stream says why and ends within the re-check interval', async () => {
+    const api = await startOwnApi(h, { sseTokenRecheckSeconds: 1 });
+    try {
+      const viewer = await h.createToken('viewer');
+      const events: SseEvent[] = [];
+      let caughtUp!: () => void;
+      const firstLine = new Promise<void>((resolve) => (caughtUp = resolve));
+      const reading = readSse(streamUrl(api), { authorization: `Bearer ${viewer.token}` }, (e) => {
+        events.push(e);
+        if (e.event === 'log') caughtUp();
+      });
+      await firstLine;
+
+      expect((await h.request('DELETE', `/api/v1/tokens/${viewer.id}`)).status).toBe(204);
+      const revokedAt = Date.now();
+      const ended = await endedWithin(reading, () => revokedAt, 6000);
+      expect(typeof ended === 'number' && ended <= 3000 ? 'ended in time' : `ended: ${ended}`).toBe('ended in time');
+      const last = events.at(-1)!;
+      expect(last.event).toBe('unauthenticated');
+      expect(JSON.parse(last.data)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+      expect(events.some((e) => e.event === 'end')).toBe(false);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  test('when the token of an open stream expires, then the stream says why and ends within the re-check interval', async () => {
+    const api = await startOwnApi(h, { sseTokenRecheckSeconds: 1 });
+    try {
+      const expiresAt = Date.now() + 2500;
+      const created = await h.request('POST', '/api/v1/tokens', { name: 'expiring-viewer', role: 'viewer', expiresAt: new Date(expiresAt).toISOString() });
+      expect(created.status).toBe(201);
+      const events: SseEvent[] = [];
+      const reading = readSse(streamUrl(api), { authorization: `Bearer ${created.body.token}` }, (e) => {
+        events.push(e);
+      });
+
+      const ended = await endedWithin(reading, () => expiresAt, 8000);
+      expect(typeof ended === 'number' && ended <= 3000 ? 'ended in time' : `ended: ${ended}`).toBe('ended in time');
+      expect(events.filter((e) => e.event === 'log').map((e) => JSON.parse(e.data).text)).toEqual(['first', 'second']);
+      const last = events.at(-1)!;
+      expect(last.event).toBe('unauthenticated');
+      expect(JSON.parse(last.data)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     } finally {
       await api.stop();
     }

@@ -26,6 +26,8 @@ export interface AppDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   sseKeepAliveSeconds?: number;
+  /** Seconds between checks that an SSE stream's token is still valid (default 15). */
+  sseTokenRecheckSeconds?: number;
   /** How old `/metrics` may serve the counts of finished executions (default 60 s). */
   executionCountsMaxAgeSeconds?: number;
   /** The retry budget each execution's workflow gets. */
@@ -74,7 +76,13 @@ export function createApp(deps: AppDeps): Express {
   api.use(environmentCheckRoutes(deps.pool));
   api.use(executionRoutes(deps));
   api.use(
-    logStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds, clients: metrics.sseClients }),
+    logStreamRoutes({
+      pool: deps.pool,
+      liveTails: deps.liveTails,
+      keepAliveSeconds: deps.sseKeepAliveSeconds,
+      tokenRecheckSeconds: deps.sseTokenRecheckSeconds,
+      clients: metrics.sseClients,
+    }),
   );
   api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);

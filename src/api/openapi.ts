@@ -227,7 +227,8 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
           ...operation({ summary: 'Live log as server-sent events', role: 'viewer', path: idPath, query: streamQuery, status: 200, errors: [400, 404] }),
           description:
             'text/event-stream. Events: `log` (id = seq, data = {seq, stream, ts, text, continued}), `status` ({status}), and `end` ({status, lastSeq}) ' +
-            'after the last line of a finished execution. Resume with the Last-Event-ID header (or `after`). Keep-alive comments every 15 s.',
+            'after the last line of a finished execution. Resume with the Last-Event-ID header (or `after`). Keep-alive comments every 15 s. ' +
+            'Once the token is revoked or expires (checked every 15 s), the stream ends with `unauthenticated` ({status: 401, code, title, detail, lastSeq}).',
         },
       },
       '/api/v1/executions/{id}/logs.txt': {

@@ -5,10 +5,11 @@ import { z } from 'zod';
 
 import { getExecution, type Execution } from '../../db/executions';
 import { readLines } from '../../db/logStore';
+import { isTokenValid } from '../../db/tokenValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
 import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
 import { inPieces } from '../../logs/pieces';
-import { requireRole } from '../auth';
+import { type Principal, requireRole } from '../auth';
 import { batchEventPieces, eventPieces, type EventPiece } from '../logEvents';
 import { HttpError, notFound, parseOrThrow } from '../problem';
 import { clientGone, drained } from '../responseFlow';
@@ -19,6 +20,8 @@ export interface LogStreamDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   keepAliveSeconds?: number;
+  /** Seconds between checks that a stream's token is still valid (not revoked, not expired). */
+  tokenRecheckSeconds?: number;
   /** Counts the clients following a live log (a Prometheus gauge). */
   clients?: { inc(): void; dec(): void };
 }
@@ -51,7 +54,7 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
       throw new HttpError(400, 'VALIDATION_FAILED', 'Bad Last-Event-ID', 'Last-Event-ID must be the seq of the last line received.');
     }
     const start = header !== undefined ? Number(header.trim()) : (query.after ?? 0);
-    await streamLog(deps, { execution, start, res, gone });
+    await streamLog(deps, { execution, start, principal: req.principal!, res, gone });
   });
 
   router.get('/executions/:id/logs.txt', requireRole('viewer'), async (req, res) => {
@@ -80,6 +83,7 @@ interface Stream {
   execution: Execution;
   /** Send the lines after this seq. */
   start: number;
+  principal: Principal;
   res: Response;
   /** Aborted when the client is gone; made before the route's first await. */
   gone: AbortSignal;
@@ -89,10 +93,11 @@ interface Stream {
  * Sends every line after `start` once, in order, then keeps following: the lines handed out by
  * the process's live tail when caught up, its own reads from PostgreSQL when behind (on
  * connect, or when the client reads slower than the script prints). Ends with `end` once the
- * execution finished and its last line was sent. Whenever the client leaves, its subscription,
- * timers and gauge count go with it, whatever the stream was waiting for.
+ * execution finished and its last line was sent, or with `unauthenticated` once its token is
+ * revoked or expired. Whenever the client leaves, its subscription, timers and gauge count go
+ * with it, whatever the stream was waiting for.
  */
-async function streamLog(deps: LogStreamDeps, { execution, start, res, gone }: Stream): Promise<void> {
+async function streamLog(deps: LogStreamDeps, { execution, start, principal, res, gone }: Stream): Promise<void> {
   if (gone.aborted) return;
   let lastSent = start;
   let statusSent: string | undefined;
@@ -175,6 +180,30 @@ async function streamLog(deps: LogStreamDeps, { execution, start, res, gone }: S
     }
   };
 
+  let checkingToken = false;
+  const recheckToken = async (): Promise<void> => {
+    if (checkingToken || closed) return;
+    checkingToken = true;
+    let valid = true;
+    try {
+      valid = await isTokenValid(deps.pool, principal.tokenId);
+    } catch {
+      // PostgreSQL did not answer: no verdict (revoking needs it too); the next check decides.
+    } finally {
+      checkingToken = false;
+    }
+    if (valid || closed) return;
+    const problem = {
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      title: 'Token no longer valid',
+      detail: `The token of this stream was revoked or has expired; follow again with a valid token and Last-Event-ID ${lastSent}.`,
+      lastSeq: lastSent,
+    };
+    res.write(`event: unauthenticated\ndata: ${JSON.stringify(problem)}\n\n`);
+    close();
+  };
+
   let subscription: Awaited<ReturnType<LiveTails['follow']>>;
   try {
     subscription = await deps.liveTails.follow(execution.id, {
@@ -214,6 +243,9 @@ async function streamLog(deps: LogStreamDeps, { execution, start, res, gone }: S
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();
-  timers.push(setInterval(() => res.write(': keep-alive\n\n'), (deps.keepAliveSeconds ?? 15) * 1000));
+  timers.push(
+    setInterval(() => res.write(': keep-alive\n\n'), (deps.keepAliveSeconds ?? 15) * 1000),
+    setInterval(() => void recheckToken(), (deps.tokenRecheckSeconds ?? 15) * 1000),
+  );
   await catchUp();
 }
