@@ -228,6 +228,26 @@ describe('live logs, downloads, progress and the Temporal UI', () => {
     expect(await described.staticSummary()).toBe(`${job.name} on ${env.name}`);
   });
 
+  test('when logs.txt, the live log, JSON, a problem, the metrics or the health check are served, then each tells browsers not to sniff its type', async () => {
+    const { id } = await start('nosniff.js', "console.log('<script>alert(1)</script>');");
+    await h.waitForExecution(id, isFinished, 60_000);
+    const urls = [
+      [`/api/v1/executions/${id}/logs.txt`, auth()],
+      [`/api/v1/executions/${id}/logs/stream`, auth()],
+      [`/api/v1/executions/${id}`, auth()],
+      ['/api/v1/executions/00000000-0000-4000-8000-000000000000', auth()],
+      ['/api/v1/executions', {}],
+      ['/no-such-page', {}],
+      ['/metrics', {}],
+      ['/healthz', {}],
+    ] as const;
+    for (const [url, headers] of urls) {
+      const res = await fetch(`${h.url}${url}`, { headers });
+      await res.text();
+      expect({ url, status: res.status, nosniff: res.headers.get('x-content-type-options') }).toEqual({ url, status: res.status, nosniff: 'nosniff' });
+    }
+  });
+
   test('when the stream is asked for an unknown execution or a bad Last-Event-ID, then it is a problem, not a stream', async () => {
     const unknown = await readSse(`${h.url}/api/v1/executions/00000000-0000-4000-8000-000000000000/logs/stream`, auth(), () => false);
     expect(unknown.status).toBe(404);

@@ -33,6 +33,10 @@ export interface AppDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   sseKeepAliveSeconds?: number;
+  /** Seconds between checks that an SSE stream's token is still valid (default 15). */
+  sseTokenRecheckSeconds?: number;
+  /** How old `/metrics` may serve the counts of finished executions (default 60 s). */
+  executionCountsMaxAgeSeconds?: number;
   /** The retry budget each execution's workflow gets. */
   executionTuning?: ExecutionTuning;
   /** How long a start waits for Temporal to accept the workflow (10 s by default). */
@@ -45,7 +49,12 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const metrics = createApiMetrics(deps.pool);
+  // Every answer, logs.txt above all (it holds whatever scripts print): browsers must not guess HTML.
+  app.use((_req, res, next) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  });
+  const metrics = createApiMetrics(deps.pool, { executionCountsMaxAgeSeconds: deps.executionCountsMaxAgeSeconds });
   app.use(metrics.middleware);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -78,7 +87,13 @@ export function createApp(deps: AppDeps): Express {
   api.use(environmentCheckRoutes(deps.pool));
   api.use(executionRoutes(deps));
   api.use(
-    logStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds, clients: metrics.sseClients }),
+    logStreamRoutes({
+      pool: deps.pool,
+      liveTails: deps.liveTails,
+      keepAliveSeconds: deps.sseKeepAliveSeconds,
+      tokenRecheckSeconds: deps.sseTokenRecheckSeconds,
+      clients: metrics.sseClients,
+    }),
   );
   api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);

@@ -2,6 +2,8 @@ import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import { executionsGauge } from './executionsGauge';
+
 /** Prometheus metrics of one API process, served at `GET /metrics`. */
 export interface ApiMetrics {
   registry: Registry;
@@ -12,7 +14,12 @@ export interface ApiMetrics {
   sseClients: Gauge;
 }
 
-export function createApiMetrics(pool: Pool): ApiMetrics {
+export interface ApiMetricsOptions {
+  /** How old the counts of finished executions may be (see `executionsGauge`). */
+  executionCountsMaxAgeSeconds?: number;
+}
+
+export function createApiMetrics(pool: Pool, options: ApiMetricsOptions = {}): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'migrator_api_' });
   const requests = new Counter({
@@ -33,17 +40,7 @@ export function createApiMetrics(pool: Pool): ApiMetrics {
     help: 'Clients following a live log on this API process.',
     registers: [registry],
   });
-  new Gauge({
-    name: 'migrator_executions',
-    help: 'Executions by status, as the database has them now.',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      const { rows } = await pool.query<{ status: string; n: number }>('select status, count(*)::int as n from executions group by status');
-      this.reset();
-      for (const row of rows) this.set({ status: row.status }, row.n);
-    },
-  });
+  executionsGauge(pool, registry, options.executionCountsMaxAgeSeconds ?? 60);
 
   const middleware: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();

@@ -4,6 +4,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import { auditEntityTypes } from '../db/audit';
 import { executionStatuses } from '../db/executions';
 import { errorCodes } from '../errors';
+import { logsPageMaxBytes } from '../logs/pageBudget';
 import { roles, type Role } from './auth';
 import { streamQuery } from './routes/logStream';
 import {
@@ -214,14 +215,20 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         get: operation({ summary: 'One execution', role: 'viewer', path: idPath, status: 200, response: executionDetail, errors: [404] }),
       },
       '/api/v1/executions/{id}/logs': {
-        get: operation({ summary: 'A page of log lines', role: 'viewer', path: idPath, query: logsQuery, status: 200, response: logPage, errors: [400, 404] }),
+        get: {
+          ...operation({ summary: 'A page of log lines', role: 'viewer', path: idPath, query: logsQuery, status: 200, response: logPage, errors: [400, 404] }),
+          description:
+            `At most \`limit\` lines and at most ${logsPageMaxBytes / 1024 / 1024} MiB of line text per page, whichever comes first ` +
+            '(a page always holds at least one line, however long). Page with `after` = `nextAfter` until `complete`; a short page does not mean the end.',
+        },
       },
       '/api/v1/executions/{id}/logs/stream': {
         get: {
           ...operation({ summary: 'Live log as server-sent events', role: 'viewer', path: idPath, query: streamQuery, status: 200, errors: [400, 404] }),
           description:
             'text/event-stream. Events: `log` (id = seq, data = {seq, stream, ts, text, continued}), `status` ({status}), and `end` ({status, lastSeq}) ' +
-            'after the last line of a finished execution. Resume with the Last-Event-ID header (or `after`). Keep-alive comments every 15 s.',
+            'after the last line of a finished execution. Resume with the Last-Event-ID header (or `after`). Keep-alive comments every 15 s. ' +
+            'Once the token is revoked or expires (checked every 15 s), the stream ends with `unauthenticated` ({status: 401, code, title, detail, lastSeq}).',
         },
       },
       '/api/v1/executions/{id}/logs.txt': {

@@ -107,12 +107,33 @@ export function escapeCopyText(text: string): string {
   return hasCopySpecial.test(text) ? text.replace(copySpecial, (c) => copyEscapes[c]!) : text;
 }
 
-/** A page of stored lines after `after`, in order. */
-export async function readLines(pool: Pool, executionId: string, after: number, limit: number): Promise<StoredLine[]> {
+/** How much one read of `readLines` may return. */
+export interface PageLimit {
+  maxLines: number;
+  /** Bytes of line text in all; the first line comes whatever its size. */
+  maxBytes: number;
+}
+
+/**
+ * A page of stored lines after `after`, in order: at most `maxLines` lines and `maxBytes` bytes
+ * of text, but always the first line, so paging by seq always moves on. PostgreSQL sums the
+ * sizes (`octet_length` reads a long value's stored length without decompressing it), so lines
+ * past the budget are never sent to this process.
+ */
+export async function readLines(pool: Pool, executionId: string, after: number, limit: PageLimit): Promise<StoredLine[]> {
   const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string; continued: boolean }>(
-    `select seq, stream, ts, text, continued from log_lines
-      where execution_id = $1 and seq > $2 order by seq limit $3`,
-    [executionId, after, limit],
+    `select seq, stream, ts, text, continued
+       from (select seq, stream, ts, text, continued,
+                    row_number() over w as n,
+                    sum(octet_length(text)) over w as bytes_so_far
+               from log_lines
+              where execution_id = $1 and seq > $2
+             window w as (order by seq rows between unbounded preceding and current row)
+              order by seq
+              limit $3) page
+      where n = 1 or bytes_so_far <= $4
+      order by seq`,
+    [executionId, after, limit.maxLines, limit.maxBytes],
   );
   return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text, continued: r.continued }));
 }

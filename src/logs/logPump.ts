@@ -17,6 +17,11 @@ export interface LogPumpOptions {
   minFlushIntervalMs?: number;
   /** Stop reading from SSH while this many lines wait for PostgreSQL. */
   highWater?: number;
+  /**
+   * Stop reading from SSH while this many bytes of output wait for PostgreSQL (received and not
+   * yet committed), whatever the line count: 20,000 lines of 64 KiB would be over 1 GiB.
+   */
+  highWaterBytes?: number;
   /** Called with every committed line, e.g. to report the last one. */
   onCommitted?: (lines: StoredLine[], position: ReadPosition) => void;
 }
@@ -42,6 +47,8 @@ export function lastProgressMark(lines: StoredLine[]): ProgressMark | null {
 interface PendingLine extends StoredLine {
   /** Byte offset just past this line in its stream's file. */
   endOffset: number;
+  /** Bytes of output this line took, its newline included. */
+  bytes: number;
 }
 
 /**
@@ -65,6 +72,9 @@ export class LogPump {
   private readonly minFlushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly highWater: number;
+  private readonly highWaterBytes: number;
+  /** Bytes of the lines pending or being flushed: output held in memory until it is committed. */
+  private uncommittedBytes = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -78,6 +88,7 @@ export class LogPump {
     this.received = { stdout: start.stdoutOffset, stderr: start.stderrOffset };
     this.maxBatch = options.maxBatch ?? 5000;
     this.highWater = options.highWater ?? 20_000;
+    this.highWaterBytes = options.highWaterBytes ?? 8 * 1024 * 1024;
     this.minFlushIntervalMs = options.minFlushIntervalMs ?? 25;
   }
 
@@ -140,13 +151,21 @@ export class LogPump {
   private add(stream: OutputStream, lines: ReturnType<LineSplitter['push']>): void {
     if (lines.length === 0) return;
     const ts = new Date();
+    const offsetKey = streamOffsetKey[stream];
     for (const line of lines) {
+      const bytes = line.endOffset - this.next[offsetKey];
       this.next.lastSeq += 1;
-      this.next[streamOffsetKey[stream]] = line.endOffset;
-      this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, continued: line.continued, endOffset: line.endOffset });
+      this.next[offsetKey] = line.endOffset;
+      this.uncommittedBytes += bytes;
+      this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, continued: line.continued, endOffset: line.endOffset, bytes });
     }
     this.scheduleFlush();
-    if (this.pending.length >= this.highWater) for (const source of this.sources) source.pause();
+    if (this.backlogFull()) for (const source of this.sources) source.pause();
+  }
+
+  /** PostgreSQL lags too far behind: stop reading until a commit brings the backlog below the marks. */
+  private backlogFull(): boolean {
+    return this.pending.length >= this.highWater || this.uncommittedBytes >= this.highWaterBytes;
   }
 
   /** Flushes now when the last flush is long enough ago or a batch is full, else when it will be. */
@@ -183,6 +202,7 @@ export class LogPump {
     try {
       await appendBatch(this.pool, this.executionId, this.committed, to, batch, mark);
       this.committed = to;
+      for (const line of batch) this.uncommittedBytes -= line.bytes;
       if (mark) this.progressMark = mark;
       this.options.onCommitted?.(batch, to);
     } catch (err) {
@@ -190,7 +210,7 @@ export class LogPump {
       for (const source of this.sources) stopFollowing(source);
       return;
     }
-    if (this.pending.length < this.highWater) for (const source of this.sources) source.resume();
+    if (!this.backlogFull()) for (const source of this.sources) source.resume();
     // What arrived during this flush goes in the next one.
     if (this.pending.length > 0) this.scheduleFlush();
   }

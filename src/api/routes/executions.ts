@@ -9,6 +9,7 @@ import { queuePosition } from '../../db/slots';
 import { decideApproval } from '../../executions/decide';
 import { startExecution, type StartRequest } from '../../executions/start';
 import type { Logger } from '../../logger';
+import { logsPageMaxBytes } from '../../logs/pageBudget';
 import type { ExecutionTuning } from '../../workflows/types';
 import { type Principal, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -122,7 +123,9 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
   router.get('/executions/:id/logs', requireRole('viewer'), async (req, res) => {
     const execution = await load(req.params.id as string);
     const query = parseOrThrow(logsQuery, req.query);
-    const lines = await readLines(pool, execution.id, query.after, query.limit);
+    // A page ends at `limit` lines or at the byte budget, whichever comes first; `nextAfter` is
+    // its last line either way, so paging to `complete` returns every line once.
+    const lines = await readLines(pool, execution.id, query.after, { maxLines: query.limit, maxBytes: logsPageMaxBytes });
     const nextAfter = lines.at(-1)?.seq ?? query.after;
     const complete = finished.includes(execution.status) && nextAfter >= execution.lineCount;
     res.json({ lines, nextAfter, complete });

@@ -1,14 +1,18 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 
 import { getExecution, type Execution } from '../../db/executions';
-import { readLines, type StoredLine } from '../../db/logStore';
+import { readLines } from '../../db/logStore';
+import { isTokenValid } from '../../db/tokenValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
+import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
 import { inPieces } from '../../logs/pieces';
-import { requireRole } from '../auth';
+import { type Principal, requireRole } from '../auth';
+import { batchEventPieces, eventPieces, type EventPiece } from '../logEvents';
 import { HttpError, notFound, parseOrThrow } from '../problem';
+import { clientGone, drained } from '../responseFlow';
 import { idSchema } from '../schemas';
 
 export interface LogStreamDeps {
@@ -16,60 +20,20 @@ export interface LogStreamDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   keepAliveSeconds?: number;
+  /** Seconds between checks that a stream's token is still valid (not revoked, not expired). */
+  tokenRecheckSeconds?: number;
   /** Counts the clients following a live log (a Prometheus gauge). */
   clients?: { inc(): void; dec(): void };
 }
 
 const finalStatuses: Execution['status'][] = ['succeeded', 'failed', 'cancelled', 'rejected'];
-const pageSize = 2000;
+const streamPage = { maxLines: streamPageMaxLines, maxBytes: streamPageMaxBytes };
 
 export const streamQuery = z
   .object({ after: z.coerce.number().int().min(0).optional().describe('resume after this seq (like Last-Event-ID)') })
   .strict();
 
-/** Resolves once the response can take more, or is gone; leaves no listener behind. */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-function lineEvent(line: StoredLine): string {
-  const data = JSON.stringify({ seq: line.seq, stream: line.stream, ts: line.ts, text: line.text, continued: line.continued });
-  return `id: ${line.seq}\nevent: log\ndata: ${data}\n\n`;
-}
-
-/** Writes every piece; false when the response buffer is full: wait for `drain` before writing more. */
-function writeAll(res: Response, pieces: Iterable<string>): boolean {
-  let ok = true;
-  for (const piece of pieces) ok = res.write(piece) && ok;
-  return ok;
-}
-
-/** The events of `lines`, in pieces (see `inPieces`). */
-function renderEvents(lines: StoredLine[]): string[] {
-  return [...inPieces(lines, lineEvent)];
-}
-
-/** The live tail hands the same batch to every follower: render it once for all of them. */
-const renderedBatches = new WeakMap<StoredLine[], string[]>();
-
-function batchEvents(lines: StoredLine[]): string[] {
-  let rendered = renderedBatches.get(lines);
-  if (rendered === undefined) {
-    rendered = renderEvents(lines);
-    renderedBatches.set(lines, rendered);
-  }
-  return rendered;
-}
-
-/** Live log as server-sent events, and the whole log as text; both stream without holding the log in memory. */
+/** Live log as server-sent events, and the whole log as text; both stream at the client's pace. */
 export function logStreamRoutes(deps: LogStreamDeps): Router {
   const { pool } = deps;
   const router = Router();
@@ -82,6 +46,7 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
   };
 
   router.get('/executions/:id/logs/stream', requireRole('viewer'), async (req, res) => {
+    const gone = clientGone(res);
     const execution = await load(req.params.id);
     const query = parseOrThrow(streamQuery, req.query);
     const header = req.get('last-event-id');
@@ -89,19 +54,24 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
       throw new HttpError(400, 'VALIDATION_FAILED', 'Bad Last-Event-ID', 'Last-Event-ID must be the seq of the last line received.');
     }
     const start = header !== undefined ? Number(header.trim()) : (query.after ?? 0);
-    await streamLog(deps, execution, start, req, res);
+    await streamLog(deps, { execution, start, principal: req.principal!, res, gone });
   });
 
   router.get('/executions/:id/logs.txt', requireRole('viewer'), async (req, res) => {
+    const gone = clientGone(res);
     const execution = await load(req.params.id);
     res.status(200).type('text/plain; charset=utf-8');
     res.setHeader('content-disposition', `inline; filename="execution-${execution.id}.log"`);
     let after = 0;
-    for (;;) {
-      const lines = await readLines(pool, execution.id, after, pageSize);
-      if (lines.length === 0 || res.destroyed) break;
+    while (!gone.aborted) {
+      const lines = await readLines(pool, execution.id, after, streamPage);
+      if (lines.length === 0) break;
       after = lines.at(-1)!.seq;
-      if (!writeAll(res, inPieces(lines, (l) => (l.continued ? l.text : `${l.text}\n`)))) await drained(res);
+      // Rendered a piece at a time, and only once the client has taken the previous one.
+      for (const piece of inPieces(lines, (l) => (l.continued ? l.text : `${l.text}\n`))) {
+        if (!res.write(piece)) await drained(res, gone);
+        if (gone.aborted) break;
+      }
     }
     res.end();
   });
@@ -109,48 +79,61 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
   return router;
 }
 
+interface Stream {
+  execution: Execution;
+  /** Send the lines after this seq. */
+  start: number;
+  principal: Principal;
+  res: Response;
+  /** Aborted when the client is gone; made before the route's first await. */
+  gone: AbortSignal;
+}
+
 /**
  * Sends every line after `start` once, in order, then keeps following: the lines handed out by
  * the process's live tail when caught up, its own reads from PostgreSQL when behind (on
  * connect, or when the client reads slower than the script prints). Ends with `end` once the
- * execution finished and its last line was sent.
+ * execution finished and its last line was sent, or with `unauthenticated` once its token is
+ * revoked or expired. Whenever the client leaves, its subscription, timers and gauge count go
+ * with it, whatever the stream was waiting for.
  */
-async function streamLog(deps: LogStreamDeps, execution: Execution, start: number, req: Request, res: Response): Promise<void> {
-  res.status(200).set({
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-  deps.clients?.inc();
-
+async function streamLog(deps: LogStreamDeps, { execution, start, principal, res, gone }: Stream): Promise<void> {
+  if (gone.aborted) return;
   let lastSent = start;
   let statusSent: string | undefined;
   let live = false;
   let catchingUp = false;
   let closed = false;
   let position: () => TailPosition = () => ({ seq: execution.lineCount, status: execution.status, handedOut: execution.lineCount });
+  let unfollow = (): void => undefined;
+  const timers: NodeJS.Timeout[] = [];
 
-  const write = (chunk: string): boolean => res.write(chunk);
-  const close = (): void => {
+  deps.clients?.inc();
+  const release = (): void => {
     if (closed) return;
     closed = true;
     deps.clients?.dec();
-    clearInterval(keepAlive);
+    for (const timer of timers) clearInterval(timer);
     unfollow();
-    res.end();
+    gone.removeEventListener('abort', close);
   };
+  function close(): void {
+    if (closed) return;
+    release();
+    res.end();
+  }
+  gone.addEventListener('abort', close);
+
   const sendStatus = (status: string): void => {
     if (status === statusSent) return;
     statusSent = status;
-    write(`event: status\ndata: ${JSON.stringify({ status })}\n\n`);
+    res.write(`event: status\ndata: ${JSON.stringify({ status })}\n\n`);
   };
   const finishIfDone = (): void => {
     const p = position();
     sendStatus(p.status);
     if (finalStatuses.includes(p.status) && lastSent >= p.seq) {
-      write(`event: end\ndata: ${JSON.stringify({ status: p.status, lastSeq: lastSent })}\n\n`);
+      res.write(`event: end\ndata: ${JSON.stringify({ status: p.status, lastSeq: lastSent })}\n\n`);
       close();
     }
   };
@@ -163,14 +146,17 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
       while (!closed) {
         const target = position().handedOut;
         if (lastSent >= target) break;
-        const lines = await readLines(deps.pool, execution.id, lastSent, Math.min(pageSize, target - lastSent));
+        const lines = await readLines(deps.pool, execution.id, lastSent, { ...streamPage, maxLines: Math.min(streamPage.maxLines, target - lastSent) });
         // Deleted by retention: nothing left to send below the target.
         if (lines.length === 0) {
           lastSent = target;
           break;
         }
-        lastSent = lines.at(-1)!.seq;
-        if (!writeAll(res, renderEvents(lines))) await drained(res);
+        for (const piece of eventPieces(lines)) {
+          if (closed) break;
+          lastSent = piece.lastSeq;
+          if (!res.write(piece.text)) await drained(res, gone);
+        }
       }
       live = !closed;
     } catch {
@@ -182,29 +168,84 @@ async function streamLog(deps: LogStreamDeps, execution: Execution, start: numbe
     if (!closed) finishIfDone();
   };
 
-  const { position: tailPosition, unfollow } = await deps.liveTails.follow(execution.id, {
-    onLines(lines) {
-      if (!live || closed) return;
-      const fresh = lines.filter((l) => l.seq > lastSent);
-      if (fresh.length === 0) return;
-      if (fresh[0]!.seq !== lastSent + 1) {
-        void catchUp();
+  /** Writes handed-out events until the client's buffer is full; from there it reads at its own pace. */
+  const sendLive = (pieces: Iterable<EventPiece>): void => {
+    for (const piece of pieces) {
+      lastSent = piece.lastSeq;
+      if (!res.write(piece.text)) {
+        live = false;
+        void drained(res, gone).then(catchUp);
         return;
       }
-      lastSent = fresh.at(-1)!.seq;
-      const events = fresh.length === lines.length ? batchEvents(lines) : renderEvents(fresh);
-      // A slow client stops taking handed-out lines and reads at its own pace once drained.
-      if (!writeAll(res, events)) {
-        live = false;
-        void drained(res).then(catchUp);
-      }
-    },
-    onMark() {
-      if (live && !closed) finishIfDone();
-    },
+    }
+  };
+
+  let checkingToken = false;
+  const recheckToken = async (): Promise<void> => {
+    if (checkingToken || closed) return;
+    checkingToken = true;
+    let valid = true;
+    try {
+      valid = await isTokenValid(deps.pool, principal.tokenId);
+    } catch {
+      // PostgreSQL did not answer: no verdict (revoking needs it too); the next check decides.
+    } finally {
+      checkingToken = false;
+    }
+    if (valid || closed) return;
+    const problem = {
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      title: 'Token no longer valid',
+      detail: `The token of this stream was revoked or has expired; follow again with a valid token and Last-Event-ID ${lastSent}.`,
+      lastSeq: lastSent,
+    };
+    res.write(`event: unauthenticated\ndata: ${JSON.stringify(problem)}\n\n`);
+    close();
+  };
+
+  let subscription: Awaited<ReturnType<LiveTails['follow']>>;
+  try {
+    subscription = await deps.liveTails.follow(execution.id, {
+      onLines(lines) {
+        if (!live || closed || lines.length === 0) return;
+        const fresh = lines[0]!.seq > lastSent ? lines : lines.filter((l) => l.seq > lastSent);
+        if (fresh.length === 0) return;
+        if (fresh[0]!.seq !== lastSent + 1) {
+          void catchUp();
+          return;
+        }
+        sendLive(fresh === lines ? batchEventPieces(lines) : eventPieces(fresh));
+      },
+      onMark() {
+        if (live && !closed) finishIfDone();
+      },
+    });
+  } catch (err) {
+    const left = closed;
+    release();
+    if (left) return;
+    // Nothing was sent yet: the error handler answers with a problem.
+    throw err;
+  }
+  unfollow = subscription.unfollow;
+  // The client left while follow() was pending.
+  if (closed) {
+    unfollow();
+    return;
+  }
+  position = subscription.position;
+
+  res.status(200).set({
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
   });
-  position = tailPosition;
-  const keepAlive = setInterval(() => write(': keep-alive\n\n'), (deps.keepAliveSeconds ?? 15) * 1000);
-  req.on('close', close);
+  res.flushHeaders();
+  timers.push(
+    setInterval(() => res.write(': keep-alive\n\n'), (deps.keepAliveSeconds ?? 15) * 1000),
+    setInterval(() => void recheckToken(), (deps.tokenRecheckSeconds ?? 15) * 1000),
+  );
   await catchUp();
 }
