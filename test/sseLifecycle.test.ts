@@ -125,7 +125,7 @@ describe('live-log streams end cleanly: aborted requests, revoked and expired to
     const api = await startOwnApi(h, { sseTokenRecheckSeconds: 1 });
     try {
       const expiresAt = Date.now() + 2500;
-      const created = await h.request('POST', '/api/v1/tokens', { name: 'expiring-viewer', role: 'viewer', expiresAt: new Date(expiresAt).toISOString() });
+      const created = await h.request('POST', '/api/v1/tokens', { name: 'expiring-viewer', owner: 'viewer', role: 'viewer', expiresAt: new Date(expiresAt).toISOString() });
       expect(created.status).toBe(201);
       const events: SseEvent[] = [];
       const reading = readSse(streamUrl(api), { authorization: `Bearer ${created.body.token}` }, (e) => {
