@@ -10,7 +10,7 @@ import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
-import { environmentCheckRoutes } from './routes/environmentCheck';
+import { environmentCheckRoutes, type EnvironmentCheckSsh } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { logStreamRoutes } from './routes/logStream';
 import { tokenRoutes } from './routes/tokens';
@@ -26,6 +26,8 @@ export interface AppDeps {
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
   sseKeepAliveSeconds?: number;
+  /** What the environment check needs to connect: the key directory and the connect timeout. */
+  ssh: EnvironmentCheckSsh;
   /** The retry budget each execution's workflow gets. */
   executionTuning?: ExecutionTuning;
 }
@@ -64,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps.pool));
   api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
   api.use(catalogRoutes(deps.pool));
-  api.use(environmentCheckRoutes(deps.pool));
+  api.use(environmentCheckRoutes(deps.pool, deps.ssh));
   api.use(executionRoutes(deps));
   api.use(
     logStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds, clients: metrics.sseClients }),

@@ -23,7 +23,11 @@ async function run(): Promise<void> {
   const pool = createPool(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await connectTemporalClient(config);
-  const ssh = new SshPool({ maxSessionsPerConnection: config.SSH_MAX_SESSIONS });
+  const ssh = new SshPool({
+    maxSessionsPerConnection: config.SSH_MAX_SESSIONS,
+    keyDir: config.SSH_KEY_DIR,
+    connectTimeoutMs: config.SSH_CONNECT_TIMEOUT_SECONDS * 1000,
+  });
   const bundle = await bundleWorkflowsApart();
   try {
     const worker = await createMigrationWorker({
