@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Client, type ClientChannel } from 'ssh2';
 
-import { MigratorError } from '../errors';
+import { coerceError, MigratorError } from '../errors';
 import { loadCredentials } from './credentials';
 
 /** Where and how to reach a host; loaded from the environment row on the worker, never from history. */
@@ -54,7 +54,8 @@ export function fingerprintOf(keyBlob: Buffer): string {
 
 /**
  * Opens an SSH connection that refuses any host key other than the pinned one. Failures are
- * classified into the design's codes; only `SSH_UNREACHABLE` is worth retrying.
+ * classified into the design's codes; only `SSH_UNREACHABLE` is worth retrying. Whatever the
+ * host does (reset, silence, garbage), this settles once and nothing is left to throw later.
  */
 export async function openConnection(target: SshTarget, options: ConnectOptions): Promise<SshConnection> {
   const auth = await loadCredentials(target, options.keyDir);
@@ -65,34 +66,53 @@ export async function openConnection(target: SshTarget, options: ConnectOptions)
         'Run the connectivity check as an admin to record it, or set hostKeyFingerprint to the output of `ssh-keygen -lf` for the host key.',
     );
   }
+  const connectTimeoutMs = options.connectTimeoutMs ?? defaultConnectTimeoutMs;
   let presented: string | undefined;
   const client = new Client();
   return new Promise<SshConnection>((resolve, reject) => {
-    const onError = (err: Error & { level?: string; code?: string }): void => {
-      client.end();
+    let settled = false;
+    // ssh2's readyTimeout covers TCP connect and handshake; this only guards against a path on
+    // which it neither becomes ready nor reports an error.
+    const backstop = setTimeout(() => fail(new Error(`no SSH handshake within ${connectTimeoutMs} ms`)), connectTimeoutMs + 5000);
+    function fail(err: Error & { level?: string; code?: string }): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(backstop);
+      client.destroy();
       reject(classifyConnectError(err, target, presented));
-    };
-    client.once('error', onError);
+    }
+    // Permanent, and attached before connect(): ssh2 can emit a second `error` after the first
+    // ("Connection lost before handshake" once the socket closes), and with no listener left
+    // Node would throw it and end the process. After `ready` it has nothing left to settle: a
+    // dropped transport shows as closed channels and is classified where they are used.
+    client.on('error', fail);
+    client.on('close', () => fail(new Error('the connection closed before the SSH handshake completed')));
     client.once('ready', () => {
-      client.off('error', onError);
-      // A later transport error (connection dropped) must not crash the process; callers see it
-      // as a closed channel and classify it there.
-      client.on('error', () => undefined);
+      if (settled) {
+        client.end();
+        return;
+      }
+      settled = true;
+      clearTimeout(backstop);
       resolve(readyConnection(client, presented ?? ''));
     });
-    client.connect({
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      readyTimeout: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
-      keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
-      keepaliveCountMax: 3,
-      hostVerifier: (key: Buffer) => {
-        presented = fingerprintOf(key);
-        return options.trustOnFirstUse && !target.hostKeyFingerprint ? true : presented === target.hostKeyFingerprint;
-      },
-      ...auth,
-    });
+    try {
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        readyTimeout: connectTimeoutMs,
+        keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          presented = fingerprintOf(key);
+          return options.trustOnFirstUse && !target.hostKeyFingerprint ? true : presented === target.hostKeyFingerprint;
+        },
+        ...auth,
+      });
+    } catch (err) {
+      fail(coerceError(err));
+    }
   });
 }
 
