@@ -131,6 +131,23 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
+  test('when the worker starts, then it warns once about each environment that breaks the key rules, saying how to fix it', () => {
+    const warnings = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; environmentName?: string; msg: string })
+      .filter((entry) => entry.level === 40 && entry.environmentName !== undefined);
+    const named = (name: string) => warnings.filter((w) => w.environmentName === envs[name]!.name);
+    for (const name of ['unparsableKey', 'fifoKey', 'devZeroLinked', 'devZeroNamed', 'passphraseFromDatabaseUrl']) {
+      expect(named(name)).toHaveLength(1);
+      expect(named(name)[0]!.msg).toMatch(/admin|set|PATCH/i);
+    }
+    expect(named('fifoKey')[0]!.msg).toContain(keyDir);
+    expect(named('passphraseFromDatabaseUrl')[0]!.msg).toContain('MIGRATOR_SSH_PASSPHRASE_');
+    for (const name of ['good', 'resetBeforeGreeting', 'silent', 'resetMidRun']) expect(named(name)).toEqual([]);
+  });
+
   test('when a host resets TCP before the SSH greeting, then the check is 502 SSH_UNREACHABLE, the run fails SSH_UNREACHABLE, and both processes keep serving', async () => {
     const checked = await check('resetBeforeGreeting');
     expect(checked.status).toBe(502);

@@ -4,11 +4,13 @@ import { createActivities } from '../activities';
 import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { coerceError } from '../errors';
 import { createLogger } from '../logger';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
+import { warnAboutEnvironmentsBreakingKeyRules } from './keyRuleAudit';
 import { bundleWorkflowsApart } from './workflowBundle';
 
 async function run(): Promise<void> {
@@ -27,6 +29,10 @@ async function run(): Promise<void> {
     maxSessionsPerConnection: config.SSH_MAX_SESSIONS,
     keyDir: config.SSH_KEY_DIR,
     connectTimeoutMs: config.SSH_CONNECT_TIMEOUT_SECONDS * 1000,
+  });
+  await warnAboutEnvironmentsBreakingKeyRules(pool, config.SSH_KEY_DIR, logger).catch((err: unknown) => {
+    // A warning that could not be given must not keep the worker from running migrations.
+    logger.error({ err: coerceError(err) }, 'Could not check the environments against the SSH key rules; continuing.');
   });
   const bundle = await bundleWorkflowsApart();
   try {
