@@ -156,7 +156,7 @@ async function main(): Promise<number> {
       databaseUrl,
       workDir,
       nodeFlags: options.nodeFlags,
-      env: options.stackEnv,
+      env: { SSH_KEY_DIR: sshd.dir, ...options.stackEnv },
       ...(options.profileWorker ? { workerNodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.join(workDir, 'profiles')}`] } : {}),
     });
     const db = createBenchPool(databaseUrl);

@@ -35,7 +35,7 @@ async function run(): Promise<boolean> {
     say('SSH: starting an OpenSSH server on loopback with freshly generated keys...');
     sshd = await startLoopbackSshd({ baseDir: path.join(cacheDir, 'demo-sshd') });
     say(`SSH: sshd on ${sshd.host}:${sshd.port}, host key ${sshd.hostKeyFingerprint}`);
-    stack = await startStack(say);
+    stack = await startStack(say, { sshKeyDir: sshd.dir });
 
     const source = await findOrCreate(stack, 'sources', { name: 'iclinic', system: 'iclinic', description: 'iClinic exports' });
     const environment = await call(stack, 'POST', '/environments', loopbackEnvironment(sshd, 'demo'));

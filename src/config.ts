@@ -1,3 +1,6 @@
+import os from 'node:os';
+import path from 'node:path';
+
 import { z } from 'zod';
 
 /**
@@ -32,6 +35,13 @@ export const configSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * The only directory SSH private keys are read from, by the worker and the API's check. An
+   * environment's relative privateKeyPath resolves inside it; an absolute one must lie inside it.
+   */
+  SSH_KEY_DIR: z.string().regex(/^\//, 'must be an absolute path').default(path.join(os.homedir(), '.ssh')),
+  /** Seconds TCP connect and the SSH handshake may take before a host counts as unreachable. */
+  SSH_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   /**
    * Days the logs and run directories of a finished execution are kept; a daily Schedule deletes
    * older ones. At least 1: 0 would delete the logs of every finished execution at once.

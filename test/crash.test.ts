@@ -11,7 +11,7 @@ import { countingLines, expectExactlyOnce, linesBeforeRelease, runScriptAttempt,
 import { isFinished, startHarness, type Harness } from './support/harness';
 
 /** A worker as its own OS process, so the test can SIGKILL it like a crash would. */
-function startWorkerProcess(h: Harness): ChildProcess {
+function startWorkerProcess(h: Harness, sshKeyDir: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '..', 'src', 'worker', 'main.ts')], {
     env: {
       ...process.env,
@@ -19,6 +19,7 @@ function startWorkerProcess(h: Harness): ChildProcess {
       TEMPORAL_ADDRESS: h.services.temporalAddress,
       TEMPORAL_TASK_QUEUE: h.taskQueue,
       KILL_GRACE_SECONDS: '2',
+      SSH_KEY_DIR: sshKeyDir,
       LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',
@@ -55,7 +56,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
   });
 
   test('when the worker is SIGKILLed mid-run and a new one starts, then the execution succeeds, the script started once and every line is stored once in order', async () => {
-    const first = startWorkerProcess(h);
+    const first = startWorkerProcess(h, sshd.dir);
     workers.push(first);
     const { id, starts, release } = await startCountingRun(h, environmentId, 'sigkill');
     await h.waitForExecution(id, (e) => e.lineCount >= linesBeforeRelease, 60_000);
@@ -65,13 +66,13 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     release();
     expect((await h.request('GET', `/api/v1/executions/${id}`)).body.lineCount).toBeLessThan(countingLines);
 
-    workers.push(startWorkerProcess(h));
+    workers.push(startWorkerProcess(h, sshd.dir));
     await expectExactlyOnce(h, id, starts);
     expect(await runScriptAttempt(h, id)).toBeGreaterThan(1);
   }, 120_000);
 
   test('when the SSH connections are dropped mid-run (sshd session processes killed), then the run is re-attached and stored exactly once', async () => {
-    workers.push(startWorkerProcess(h));
+    workers.push(startWorkerProcess(h, sshd.dir));
     const { id, starts, release } = await startCountingRun(h, environmentId, 'sshdrop');
     await h.waitForExecution(id, (e) => e.lineCount >= linesBeforeRelease, 60_000);
 
@@ -84,7 +85,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
   }, 120_000);
 
   test('when the worker dies after the run ended on the host but before its exit status was recorded, then the next attempt records it: succeeded, started once, every line once', async () => {
-    const first = startWorkerProcess(h);
+    const first = startWorkerProcess(h, sshd.dir);
     workers.push(first);
     const starts = path.join(h.scriptsDir, 'finishgap.starts');
     const releaseFile = path.join(h.scriptsDir, 'finishgap.release');
@@ -133,13 +134,13 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     }
     expect((await h.pool.query('select exit_code from executions where id = $1', [id])).rows[0].exit_code).toBeNull();
 
-    workers.push(startWorkerProcess(h));
+    workers.push(startWorkerProcess(h, sshd.dir));
     await expectExactlyOnce(h, id, starts);
     expect(await runScriptAttempt(h, id)).toBeGreaterThan(1);
   }, 150_000);
 
   test('when the cancel arrives while the worker is down, then the whole process tree is killed once a worker is back', async () => {
-    const first = startWorkerProcess(h);
+    const first = startWorkerProcess(h, sshd.dir);
     workers.push(first);
     const pidFile = path.join(h.scriptsDir, 'orphan.pids');
     const script = h.writeScript('orphan.sh', `(trap '' TERM; exec sleep 600) & echo "$$ $!" > ${pidFile}\necho started\nsleep 600\n`);
@@ -154,7 +155,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     // No worker: nothing can have killed it yet.
     expect(pids.every((pid) => existsSync(`/proc/${pid}`))).toBe(true);
 
-    workers.push(startWorkerProcess(h));
+    workers.push(startWorkerProcess(h, sshd.dir));
     const done = await h.waitForExecution(res.body.id, isFinished, 90_000);
     expect(done).toMatchObject({ status: 'cancelled', errorCode: 'CANCELLED' });
     expect(pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'))).toEqual([]);

@@ -11,6 +11,7 @@ import { startHarness, type Harness } from './support/harness';
 describe('POST /api/v1/environments/:id/check', () => {
   let h: Harness;
   let tmp: string;
+  const strangerKeys: string[] = [];
 
   beforeAll(async () => {
     h = await startHarness({ worker: false });
@@ -19,6 +20,7 @@ describe('POST /api/v1/environments/:id/check', () => {
   afterAll(async () => {
     await h?.stop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+    for (const key of strangerKeys) rmSync(key, { force: true });
   });
 
   const check = (id: string, token?: string | null) => h.request('POST', `/api/v1/environments/${id}/check`, undefined, { token });
@@ -137,7 +139,9 @@ describe('POST /api/v1/environments/:id/check', () => {
   });
 
   test('when the key is not authorized on the host, then it is 502 SSH_AUTH_FAILED and an unpinned key stays unpinned', async () => {
-    const key = path.join(tmp, 'stranger_ed25519');
+    // Inside the key directory, or it would be refused before any connection.
+    const key = path.join(h.services.ssh.dir, `stranger_${randomBytes(4).toString('hex')}`);
+    strangerKeys.push(key, `${key}.pub`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     const env = await h.createEnvironment({ privateKeyPath: key, hostKeyFingerprint: null });
     const res = await check(env.id);

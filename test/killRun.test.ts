@@ -66,8 +66,8 @@ describe('killRun against the real loopback host: only the run, never a group th
   const executionIds: string[] = [];
 
   beforeAll(async () => {
-    const { host, port, username, privateKeyPath, hostKeyFingerprint } = sharedServices().ssh;
-    pool = new SshPool();
+    const { host, port, username, privateKeyPath, hostKeyFingerprint, dir } = sharedServices().ssh;
+    pool = new SshPool({ keyDir: dir });
     session = await pool.session({ environmentName: 'kill-run', host, port, username, privateKeyPath, passphraseEnv: null, useAgent: false, hostKeyFingerprint });
   });
   afterEach(() => {

@@ -128,7 +128,7 @@ describe('starting a run: the wrapper and its arguments go to the host once quot
       nodePath: null,
       shellInit: null,
     };
-    const conn = await openConnection(target);
+    const conn = await openConnection(target, { keyDir: h.services.ssh.dir });
     try {
       // About half of the wrapper, which quotes ten 4,096-character parameters.
       const keptBytes = 30_000;
@@ -161,7 +161,7 @@ describe('starting a run: the wrapper and its arguments go to the host once quot
     const starts = path.join(h.scriptsDir, 'stale-upload.starts');
     const scriptPath = h.writeScript('stale-upload.sh', `echo start >> ${starts}\n`);
     const spec: RunSpec = { executionId: randomUUID(), scriptPath, interpreter: 'bash', args: ['a b'], nodePath: null, shellInit: null };
-    const conn = await openConnection(target);
+    const conn = await openConnection(target, { keyDir: h.services.ssh.dir });
     try {
       const attempt = ensureStarted(sessionCuttingUploads(conn, 10), spec);
       attempt.catch(() => undefined);
@@ -202,7 +202,7 @@ describe('starting a run: the wrapper and its arguments go to the host once quot
     const scriptPath = h.writeScript('race-start.sh', `echo start >> ${starts}\nsleep 1\n`);
     const spec: RunSpec = { executionId: randomUUID(), scriptPath, interpreter: 'bash', args: [hostileParam(4096, 3)], nodePath: null, shellInit: null };
     try {
-      const sessions = await Promise.all([openConnection(target), openConnection(target)]);
+      const sessions = await Promise.all([openConnection(target, { keyDir: h.services.ssh.dir }), openConnection(target, { keyDir: h.services.ssh.dir })]);
       try {
         const results = await Promise.all(sessions.map((session) => ensureStarted(session, spec)));
         expect(results.map((r) => r.startedNow).sort()).toEqual([false, true]);

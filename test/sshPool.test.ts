@@ -20,8 +20,8 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
   let target: SshTarget;
   const pools: SshPool[] = [];
 
-  function newPool(options: ConstructorParameters<typeof SshPool>[0] = {}): SshPool {
-    const pool = new SshPool(options);
+  function newPool(options: Omit<ConstructorParameters<typeof SshPool>[0], 'keyDir'> = {}): SshPool {
+    const pool = new SshPool({ keyDir: sshd.dir, ...options });
     pools.push(pool);
     return pool;
   }
@@ -184,7 +184,7 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
   test('when the server stops answering (keepalives unanswered), then the connection is given up and replaced', async () => {
     const pool = newPool({
       maxSessionsPerConnection: maxSessions,
-      open: (t) => openConnection(t, { keepaliveIntervalMs: 300 }),
+      open: (t) => openConnection(t, { keyDir: sshd.dir, keepaliveIntervalMs: 300 }),
     });
     const session = await pool.session(target);
     expect((await execCollect(session, 'echo before')).stdout).toBe('before\n');

@@ -60,9 +60,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 /**
  * Brings up what is missing for local use: a Temporal dev server with its UI (unless
  * TEMPORAL_ADDRESS is set or one already answers on 7233), the database and its migrations,
- * then the worker and the API as separate processes, their logs in `logDir`.
+ * then the worker and the API as separate processes, their logs in `logDir`. `sshKeyDir`
+ * becomes their SSH_KEY_DIR.
  */
-export async function startStack(say: Say, options: { port?: number } = {}): Promise<Stack> {
+export async function startStack(say: Say, options: { port?: number; sshKeyDir?: string } = {}): Promise<Stack> {
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/migrator';
   const logDir = path.join(cacheDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -102,6 +103,8 @@ export async function startStack(say: Say, options: { port?: number } = {}): Pro
     TEMPORAL_UI_URL: temporalUiUrl,
     MIGRATOR_ADMIN_TOKEN: adminToken,
     PORT: String(port),
+    // The loopback sshd's directory holds the key its environments name.
+    ...(options.sshKeyDir ? { SSH_KEY_DIR: options.sshKeyDir } : {}),
   };
   const children: ChildProcess[] = [];
   for (const role of ['worker', 'api'] as const) {

@@ -4,6 +4,7 @@ import { auditEntityTypes } from '../db/audit';
 import { executionStatuses } from '../db/executions';
 import { parameterListSchema } from '../jobs/parameters';
 import { loginPattern, normaliseLogin } from '../people';
+import { passphraseEnvPrefix } from '../ssh/credentials';
 import { roles } from './auth';
 
 const name = z.string().trim().min(1).max(100).regex(/^[^\0]*$/, 'must not contain a NUL byte');
@@ -24,8 +25,17 @@ export const environmentFields = {
   host: z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address'),
   port: z.number().int().min(1).max(65535),
   username: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be a plain user name'),
-  privateKeyPath: absolutePath.nullable(),
-  passphraseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'must be an environment variable name').nullable(),
+  privateKeyPath: noNul(1024)
+    .min(1)
+    .describe("a key file inside the worker's SSH_KEY_DIR: relative to it, or an absolute path inside it")
+    .nullable(),
+  passphraseEnv: z
+    .string()
+    .regex(
+      new RegExp(`^${passphraseEnvPrefix}[A-Z0-9_]{1,64}$`),
+      `must be the name of an environment variable that starts with ${passphraseEnvPrefix} (upper case, digits, underscores)`,
+    )
+    .nullable(),
   useAgent: z.boolean(),
   hostKeyFingerprint: fingerprint.nullable(),
   nodePath: absolutePath.nullable(),

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel } from 'ssh2';
 
-import { MigratorError } from '../errors';
+import { coerceError, MigratorError } from '../errors';
+import { loadCredentials } from './credentials';
 
 /** Where and how to reach a host; loaded from the environment row on the worker, never from history. */
 export interface SshTarget {
@@ -18,10 +18,16 @@ export interface SshTarget {
   hostKeyFingerprint: string | null;
 }
 
+/** `SSH_CONNECT_TIMEOUT_SECONDS`' default. */
+export const defaultConnectTimeoutMs = 20_000;
+
 export interface ConnectOptions {
+  /** The only directory key files are read from (`SSH_KEY_DIR`). */
+  keyDir: string;
+  /** How long TCP connect and the SSH handshake may take together (`SSH_CONNECT_TIMEOUT_SECONDS`). */
+  connectTimeoutMs?: number;
   /** Accept an unpinned host key and report it; only the admin's connectivity check does this. */
   trustOnFirstUse?: boolean;
-  readyTimeoutMs?: number;
   /** A connection whose server misses three keepalives in a row is closed (and replaced by the pool). */
   keepaliveIntervalMs?: number;
 }
@@ -46,54 +52,13 @@ export function fingerprintOf(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
-async function authOptions(target: SshTarget): Promise<Partial<ConnectConfig>> {
-  const auth: Partial<ConnectConfig> = {};
-  if (target.privateKeyPath) {
-    try {
-      auth.privateKey = await readFile(target.privateKeyPath);
-    } catch (err) {
-      throw new MigratorError(
-        'SSH_AUTH_FAILED',
-        `Cannot read the private key ${target.privateKeyPath} for environment "${target.environmentName}" on this worker; check the path and its permissions.`,
-        {},
-        { cause: err },
-      );
-    }
-    if (target.passphraseEnv) {
-      const passphrase = process.env[target.passphraseEnv];
-      if (passphrase === undefined) {
-        throw new MigratorError(
-          'SSH_AUTH_FAILED',
-          `Environment "${target.environmentName}" reads its key passphrase from $${target.passphraseEnv}, which is not set on this worker.`,
-        );
-      }
-      auth.passphrase = passphrase;
-    }
-  }
-  if (target.useAgent) {
-    if (!process.env.SSH_AUTH_SOCK) {
-      throw new MigratorError(
-        'SSH_AUTH_FAILED',
-        `Environment "${target.environmentName}" uses ssh-agent, but SSH_AUTH_SOCK is not set on this worker.`,
-      );
-    }
-    auth.agent = process.env.SSH_AUTH_SOCK;
-  }
-  if (!auth.privateKey && !auth.agent) {
-    throw new MigratorError(
-      'SSH_AUTH_FAILED',
-      `Environment "${target.environmentName}" has no credentials: set privateKeyPath or useAgent.`,
-    );
-  }
-  return auth;
-}
-
 /**
  * Opens an SSH connection that refuses any host key other than the pinned one. Failures are
- * classified into the design's codes; only `SSH_UNREACHABLE` is worth retrying.
+ * classified into the design's codes; only `SSH_UNREACHABLE` is worth retrying. Whatever the
+ * host does (reset, silence, garbage), this settles once and nothing is left to throw later.
  */
-export async function openConnection(target: SshTarget, options: ConnectOptions = {}): Promise<SshConnection> {
-  const auth = await authOptions(target);
+export async function openConnection(target: SshTarget, options: ConnectOptions): Promise<SshConnection> {
+  const auth = await loadCredentials(target, options.keyDir);
   if (!target.hostKeyFingerprint && !options.trustOnFirstUse) {
     throw new MigratorError(
       'HOST_KEY_MISMATCH',
@@ -101,34 +66,53 @@ export async function openConnection(target: SshTarget, options: ConnectOptions 
         'Run the connectivity check as an admin to record it, or set hostKeyFingerprint to the output of `ssh-keygen -lf` for the host key.',
     );
   }
+  const connectTimeoutMs = options.connectTimeoutMs ?? defaultConnectTimeoutMs;
   let presented: string | undefined;
   const client = new Client();
   return new Promise<SshConnection>((resolve, reject) => {
-    const onError = (err: Error & { level?: string; code?: string }): void => {
-      client.end();
+    let settled = false;
+    // ssh2's readyTimeout covers TCP connect and handshake; this only guards against a path on
+    // which it neither becomes ready nor reports an error.
+    const backstop = setTimeout(() => fail(new Error(`no SSH handshake within ${connectTimeoutMs} ms`)), connectTimeoutMs + 5000);
+    function fail(err: Error & { level?: string; code?: string }): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(backstop);
+      client.destroy();
       reject(classifyConnectError(err, target, presented));
-    };
-    client.once('error', onError);
+    }
+    // Permanent, and attached before connect(): ssh2 can emit a second `error` after the first
+    // ("Connection lost before handshake" once the socket closes), and with no listener left
+    // Node would throw it and end the process. After `ready` it has nothing left to settle: a
+    // dropped transport shows as closed channels and is classified where they are used.
+    client.on('error', fail);
+    client.on('close', () => fail(new Error('the connection closed before the SSH handshake completed')));
     client.once('ready', () => {
-      client.off('error', onError);
-      // A later transport error (connection dropped) must not crash the process; callers see it
-      // as a closed channel and classify it there.
-      client.on('error', () => undefined);
+      if (settled) {
+        client.end();
+        return;
+      }
+      settled = true;
+      clearTimeout(backstop);
       resolve(readyConnection(client, presented ?? ''));
     });
-    client.connect({
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      readyTimeout: options.readyTimeoutMs ?? 20_000,
-      keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
-      keepaliveCountMax: 3,
-      hostVerifier: (key: Buffer) => {
-        presented = fingerprintOf(key);
-        return options.trustOnFirstUse && !target.hostKeyFingerprint ? true : presented === target.hostKeyFingerprint;
-      },
-      ...auth,
-    });
+    try {
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        readyTimeout: connectTimeoutMs,
+        keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          presented = fingerprintOf(key);
+          return options.trustOnFirstUse && !target.hostKeyFingerprint ? true : presented === target.hostKeyFingerprint;
+        },
+        ...auth,
+      });
+    } catch (err) {
+      fail(coerceError(err));
+    }
   });
 }
 

@@ -4,6 +4,10 @@ import { MigratorError } from '../errors';
 import { openConnection, type SshConnection, type SshSession, type SshTarget } from './connection';
 
 export interface SshPoolOptions {
+  /** The only directory key files are read from (`SSH_KEY_DIR`). */
+  keyDir: string;
+  /** How long TCP connect and the SSH handshake may take (`SSH_CONNECT_TIMEOUT_SECONDS`). */
+  connectTimeoutMs?: number;
   /**
    * Channels one connection may carry at once: sshd's `MaxSessions` (10 by default). A server
    * configured lower is learned from its first refusal.
@@ -48,10 +52,11 @@ export class SshPool {
   private opened = 0;
   private closing = false;
 
-  constructor(options: SshPoolOptions = {}) {
+  constructor(options: SshPoolOptions) {
     this.maxSessions = options.maxSessionsPerConnection ?? 10;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-    this.open = options.open ?? ((target) => openConnection(target));
+    const { keyDir, connectTimeoutMs } = options;
+    this.open = options.open ?? ((target) => openConnection(target, { keyDir, connectTimeoutMs }));
   }
 
   /**

@@ -5,11 +5,13 @@ import { loadConfig } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { ExecutionReconciler } from '../executions/reconciler';
+import { coerceError } from '../errors';
 import { createLogger } from '../logger';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
+import { warnAboutEnvironmentsBreakingKeyRules } from './keyRuleAudit';
 import { bundleWorkflowsApart } from './workflowBundle';
 
 async function run(): Promise<void> {
@@ -24,7 +26,15 @@ async function run(): Promise<void> {
   const pool = createPool(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = await connectTemporalClient(config);
-  const ssh = new SshPool({ maxSessionsPerConnection: config.SSH_MAX_SESSIONS });
+  const ssh = new SshPool({
+    maxSessionsPerConnection: config.SSH_MAX_SESSIONS,
+    keyDir: config.SSH_KEY_DIR,
+    connectTimeoutMs: config.SSH_CONNECT_TIMEOUT_SECONDS * 1000,
+  });
+  await warnAboutEnvironmentsBreakingKeyRules(pool, config.SSH_KEY_DIR, logger).catch((err: unknown) => {
+    // A warning that could not be given must not keep the worker from running migrations.
+    logger.error({ err: coerceError(err) }, 'Could not check the environments against the SSH key rules; continuing.');
+  });
   const bundle = await bundleWorkflowsApart();
   try {
     const worker = await createMigrationWorker({

@@ -33,8 +33,14 @@ function whereOf(env: Environment): string {
   return `${env.username}@${env.host}:${env.port} (environment "${env.name}")`;
 }
 
-async function probe(env: Environment): Promise<{ presented: string; report: HostReport }> {
-  const conn = await openConnection(sshTargetOf(env), { trustOnFirstUse: true });
+/** Where the check reads key files from and how long it waits for a handshake. */
+export interface EnvironmentCheckSsh {
+  keyDir: string;
+  connectTimeoutMs: number;
+}
+
+async function probe(env: Environment, ssh: EnvironmentCheckSsh): Promise<{ presented: string; report: HostReport }> {
+  const conn = await openConnection(sshTargetOf(env), { ...ssh, trustOnFirstUse: true });
   try {
     return { presented: conn.hostKeyFingerprint, report: await checkHost(conn, env, whereOf(env)) };
   } finally {
@@ -75,7 +81,7 @@ async function pinOnFirstUse(pool: Pool, env: Environment, presented: string, ac
 }
 
 /** `POST /environments/:id/check`: connect, report the host key and what runs need, and pin the key on first use. */
-export function environmentCheckRoutes(pool: Pool): Router {
+export function environmentCheckRoutes(pool: Pool, ssh: EnvironmentCheckSsh): Router {
   const router = Router();
   router.post('/environments/:id/check', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
@@ -84,7 +90,7 @@ export function environmentCheckRoutes(pool: Pool): Router {
     const env = await getEnvironment(pool, id);
     if (!env) throw notFound(`Environment ${id}`);
 
-    const { presented, report } = await probe(env).catch((err: unknown) => {
+    const { presented, report } = await probe(env, ssh).catch((err: unknown) => {
       throw asProblem(err, env);
     });
     const pinned = env.hostKeyFingerprint === null && (await pinOnFirstUse(pool, env, presented, req.principal!.name));
