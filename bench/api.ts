@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { isFinalStatus } from '../src/model/execution';
+
 /** The fields of `GET /executions/:id` the bench reads. */
 export interface ExecutionView {
   id: string;
@@ -16,7 +18,6 @@ export interface LogPage {
   complete: boolean;
 }
 
-export const finalStatuses = ['succeeded', 'failed', 'cancelled', 'rejected'];
 
 /** The Migrator HTTP API as an operator scripts it (see scripts/demo.ts `call`). */
 export class MigratorApi {
@@ -61,7 +62,7 @@ export class MigratorApi {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const execution = await this.execution(id);
-      if (finalStatuses.includes(execution.status)) return { execution, at: performance.now() };
+      if (isFinalStatus(execution.status)) return { execution, at: performance.now() };
       if (Date.now() > deadline) throw new Error(`Execution ${id} is still ${execution.status} after ${timeoutMs / 1000} s.`);
       await sleep(pollMs);
     }

@@ -116,6 +116,7 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
       ACTIVITY_RETRY_MAX_ATTEMPTS: '2',
       ACTIVITY_RETRY_MAX_INTERVAL_SECONDS: '1',
       KILL_GRACE_SECONDS: '1',
+      RECONCILE_INTERVAL_SECONDS: '1',
       LOG_LEVEL: 'info',
     };
     worker = startMigratorProcess('worker', env);
@@ -180,12 +181,32 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
 
     const done = await h.waitForExecution(id, isFinished, 60_000);
     expect(done).toMatchObject({ status: 'failed', errorCode: 'SSH_UNREACHABLE' });
+    expect(done.errorMessage).toContain('could not be confirmed stopped');
     expect(await lastAttemptOf(id, 'runScript')).toBeGreaterThan(1);
     const checked = await check('resetMidRun');
     expect(checked.status).toBe(502);
     expect(checked.body.code).toBe('SSH_UNREACHABLE');
     await expectApiServing();
     await expectWorkerServing();
+
+    // The script may still run on the host: the job does not start there again until it is stopped.
+    const again = { jobId: waitingJob, environmentId: envs.resetMidRun!.id, params: {} };
+    const refused = await h.request('POST', '/api/v1/executions', again);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'ALREADY_RUNNING' });
+    expect(refused.body.detail).toContain('could not be confirmed stopped');
+    proxy.heal();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await h.pool.query('select stop_pending, remote_stopped_at from executions where id = $1', [id]);
+      if (!rows[0].stop_pending) {
+        expect(rows[0].remote_stopped_at).not.toBeNull();
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('the reconciler did not stop the run once the host was reachable again');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await h.request('POST', '/api/v1/executions', again)).status).toBe(202);
   }, 90_000);
 
   test('when the key file is not a key, then the check is 502 SSH_AUTH_FAILED and the run fails SSH_AUTH_FAILED on its first attempt', async () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { finalStatuses } from '../api';
+import { isFinalStatus } from '../../src/model/execution';
 import { type BenchContext, cpuGroups, ensureJob, truncateLogLines } from '../context';
 import { CpuAccount, formatRate, formatRatio } from '../measure';
 import type { ItemOutput } from '../report';
@@ -33,7 +33,7 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
       'select status, count(*) as n from executions where id = any($1::uuid[]) group by status',
       [ids],
     );
-    const ended = rows.filter((r) => finalStatuses.includes(r.status)).reduce((sum, r) => sum + Number(r.n), 0);
+    const ended = rows.filter((r) => isFinalStatus(r.status)).reduce((sum, r) => sum + Number(r.n), 0);
     if (ended === ids.length) {
       finishedAt = performance.now();
       break;

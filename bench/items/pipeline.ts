@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Pool } from 'pg';
 
-import { finalStatuses } from '../api';
+import { isFinalStatus } from '../../src/model/execution';
 import {
   type BenchContext,
   cpuGroups,
@@ -45,7 +45,7 @@ export async function watchStored(db: Pool, executionId: string, total: number, 
       firstCount = stored;
     }
     if (stored >= total) return { firstAt: firstAt ?? now, firstCount, lastAt: now };
-    if (finalStatuses.includes(rows[0]?.status ?? '')) throw new Error(`Execution ${executionId} ended ${rows[0]?.status} at line ${stored}.`);
+    if (isFinalStatus(rows[0]?.status ?? '')) throw new Error(`Execution ${executionId} ended ${rows[0]?.status} at line ${stored}.`);
     await sleep(pollMs);
   }
 }

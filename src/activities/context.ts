@@ -4,7 +4,7 @@ import { getEnvironment } from '../db/environments';
 import { getExecution, recordSnapshots, type Execution } from '../db/executions';
 import { getJob } from '../db/jobs';
 import { MigratorError } from '../errors';
-import { jobSnapshotOf, targetSnapshotOf, type JobSnapshot, type TargetSnapshot } from '../executions/snapshot';
+import { jobSnapshotOf, targetSnapshotOf, type JobSnapshot, type TargetSnapshot } from '../model/snapshot';
 import { paramsSchemaFor, toArgv } from '../jobs/parameters';
 import type { SshTarget } from '../ssh/connection';
 import type { RunSpec } from '../ssh/remoteRun';

@@ -153,6 +153,7 @@ export function createActivities(deps: ActivityDeps) {
         errorCode: (outcome.errorCode ?? null) as executions.Execution['errorCode'],
         errorMessage: outcome.errorMessage ?? null,
         rejectedBy: outcome.rejectedBy ?? null,
+        stopPending: outcome.stopPending ?? false,
       });
       const execution = await executions.getExecution(pool, outcome.executionId);
       if (execution) await wakeQueued(deps, execution.environmentId);

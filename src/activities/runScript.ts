@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { markRemoteStopped, recordExitCode } from '../db/executions';
 import { readPosition, type ReadPosition } from '../db/logStore';
 import { MigratorError } from '../errors';
+import { outputStreams } from '../model/execution';
 import type { Logger } from '../logger';
 import { LogPump } from '../logs/logPump';
 import type { SshSession, SshTarget } from '../ssh/connection';
@@ -14,7 +15,6 @@ import {
   followerFoundNoRun,
   followOutput,
   killRun,
-  type OutputStream,
   type RunSpec,
   stopFollowing,
 } from '../ssh/remoteRun';
@@ -37,7 +37,7 @@ export interface RunHeartbeat extends ReadPosition {
   pid: number;
 }
 
-const streams: OutputStream[] = ['stdout', 'stderr'];
+const streams = outputStreams;
 
 type Ending = 'exited' | 'cancelled' | 'timed_out' | 'detached';
 

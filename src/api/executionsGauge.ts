@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 
 import { countActive, countFinished } from '../db/executionCounts';
-import { executionStatuses, type ExecutionStatus } from '../db/executions';
+import { executionStatuses, type ExecutionStatus } from '../model/execution';
 
 /**
  * `migrator_executions{status}` without counting the whole table on every scrape. The active

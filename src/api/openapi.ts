@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 
 import { auditEntityTypes } from '../db/audit';
-import { executionStatuses } from '../db/executions';
+import { executionStatuses, outputStreams } from '../model/execution';
 import { errorCodes } from '../errors';
 import { logsPageMaxBytes } from '../logs/pageBudget';
 import { roles, type Role } from './auth';
@@ -85,7 +85,7 @@ const executionDetail = execution.extend({ queuePosition: z.number().int().nulla
 const executionItem = execution.extend({ jobName: z.string(), environmentName: z.string() });
 const accepted = z.object({ id: idSchema, status: z.enum(executionStatuses), workflowId: z.string(), links });
 const logPage = z.object({
-  lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(['stdout', 'stderr']), ts: timestamp, text: z.string() })),
+  lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(outputStreams), ts: timestamp, text: z.string() })),
   nextAfter: z.number().int(),
   complete: z.boolean(),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { auditEntityTypes } from '../db/audit';
-import { executionStatuses } from '../db/executions';
+import { executionStatuses, interpreters } from '../model/execution';
 import { parameterListSchema } from '../jobs/parameters';
 import { loginPattern, normaliseLogin } from '../people';
 import { passphraseEnvPrefix } from '../ssh/credentials';
@@ -90,7 +90,7 @@ export const jobFields = {
   name,
   sourceId: idSchema,
   scriptPath: absolutePath,
-  interpreter: z.enum(['node', 'bash', 'python3', 'exec']),
+  interpreter: z.enum(interpreters),
   parameters: parameterListSchema,
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600),
 };

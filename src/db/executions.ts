@@ -1,12 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { ErrorCode } from '../errors';
-import type { JobSnapshot, TargetSnapshot } from '../executions/snapshot';
+import type { JobSnapshot, TargetSnapshot } from '../model/snapshot';
 import type { ParamValues } from '../jobs/parameters';
 
-export const executionStatuses = ['queued', 'awaiting_approval', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'] as const;
-export type ExecutionStatus = (typeof executionStatuses)[number];
-export type FinalStatus = Extract<ExecutionStatus, 'succeeded' | 'failed' | 'cancelled' | 'rejected'>;
+import type { ExecutionStatus, FinalStatus } from '../model/execution';
+
+export type { ExecutionStatus } from '../model/execution';
 
 export interface Execution {
   id: string;
@@ -267,13 +267,42 @@ export async function finalizeExecution(
     errorCode?: ErrorCode | null;
     errorMessage?: string | null;
     rejectedBy?: string | null;
+    stopPending?: boolean;
   },
 ): Promise<void> {
   await pool.query(
     `update executions
         set status = $2, exit_code = coalesce($3, exit_code), error_code = $4, error_message = $5, finished_at = now(),
-            rejected_by = coalesce($6, rejected_by)
+            rejected_by = coalesce($6, rejected_by), stop_pending = $7
       where id = $1 and finished_at is null`,
-    [outcome.id, outcome.status, outcome.exitCode ?? null, outcome.errorCode ?? null, outcome.errorMessage ?? null, outcome.rejectedBy ?? null],
+    [
+      outcome.id,
+      outcome.status,
+      outcome.exitCode ?? null,
+      outcome.errorCode ?? null,
+      outcome.errorMessage ?? null,
+      outcome.rejectedBy ?? null,
+      outcome.stopPending ?? false,
+    ],
   );
+}
+
+/** Ended executions whose run could not be confirmed stopped, oldest first. */
+export async function listPendingStops(db: Pool, limit: number): Promise<Execution[]> {
+  const { rows } = await db.query<Execution>(
+    `select ${columns} from executions where stop_pending and finished_at is not null order by finished_at limit $1`,
+    [limit],
+  );
+  return rows;
+}
+
+/** The run of an ended execution is confirmed gone. */
+export async function clearPendingStop(db: Pool, id: string): Promise<void> {
+  await db.query('update executions set stop_pending = false, remote_stopped_at = coalesce(remote_stopped_at, now()) where id = $1', [id]);
+}
+
+/** Whether an earlier run of the job on the environment may still be alive on the host. */
+export async function hasPendingStop(db: Pool, jobId: string, environmentId: string): Promise<boolean> {
+  const { rows } = await db.query('select 1 from executions where stop_pending and job_id = $1 and environment_id = $2 limit 1', [jobId, environmentId]);
+  return rows.length > 0;
 }

@@ -1,7 +1,7 @@
 import type { Db } from './catalogRows';
 
 import type { ParameterDefinition } from '../jobs/parameters';
-import type { Interpreter } from '../ssh/remoteRun';
+import type { Interpreter } from '../model/execution';
 
 /** What to run: a script on the host and its ordered positional parameters. */
 export interface Job {

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
 import { MigratorError } from '../errors';
-import type { OutputStream } from '../ssh/remoteRun';
+import type { OutputStream, ProgressMark } from '../model/execution';
 import { inPieces } from '../logs/pieces';
 import { withTransaction } from './pool';
 
@@ -17,11 +17,7 @@ export interface StoredLine {
   continued: boolean;
 }
 
-/** The latest `::progress <done>/<total>` a script printed. */
-export interface ProgressMark {
-  done: number;
-  total: number;
-}
+export type { ProgressMark } from '../model/execution';
 
 export interface ReadPosition {
   stdoutOffset: number;

@@ -26,9 +26,13 @@ export interface ReconcileReport {
   ended: string[];
   /** Rows whose pending start turned out to have a running workflow. */
   confirmedStarts: string[];
+  /** Ended executions whose run was confirmed gone this round. */
+  stopped: string[];
 }
 
 const lockKey = 'migrator-execution-reconciler';
+/** Hosts that stay unreachable must not make a round long: at most this many are tried per round. */
+const pendingStopsPerRound = 20;
 
 /**
  * Nothing stays active without a workflow behind it. Finds queued, awaiting and running
@@ -44,7 +48,7 @@ export class ExecutionReconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async reconcileOnce(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { ended: [], confirmedStarts: [] };
+    const report: ReconcileReport = { ended: [], confirmedStarts: [], stopped: [] };
     const lock = await this.deps.pool.connect();
     let broken = false;
     lock.on('error', () => {
@@ -60,6 +64,9 @@ export class ExecutionReconciler {
         } catch (err) {
           this.deps.logger.warn({ err: coerceError(err), executionId: execution.id }, 'could not reconcile an execution; trying again next round');
         }
+      }
+      for (const execution of await executions.listPendingStops(this.deps.pool, pendingStopsPerRound)) {
+        if (await this.stopRun(execution)) report.stopped.push(execution.id);
       }
       return report;
     } finally {
@@ -129,6 +136,24 @@ export class ExecutionReconciler {
     report.ended.push(current.id);
     this.deps.logger.warn({ executionId: current.id, workflow, stopped }, 'ended an execution whose workflow is gone');
     await wakeQueued(this.deps, current.environmentId);
+  }
+
+  /** Kills the run of an execution that ended on a fault before its run was confirmed gone. */
+  private async stopRun(execution: executions.Execution): Promise<boolean> {
+    if (!execution.targetSnapshot) {
+      await executions.clearPendingStop(this.deps.pool, execution.id);
+      return false;
+    }
+    try {
+      const session = await this.deps.ssh.session(sshTargetOfSnapshot(execution.targetSnapshot));
+      await killRun(session, execution.id, this.deps.killGraceSeconds);
+      await executions.clearPendingStop(this.deps.pool, execution.id);
+      this.deps.logger.info({ executionId: execution.id }, 'stopped the run of an ended execution');
+      return true;
+    } catch (err) {
+      this.deps.logger.warn({ err: coerceError(err), executionId: execution.id }, 'still cannot stop the run of an ended execution; trying again next round');
+      return false;
+    }
   }
 
   private async workflowState(workflowId: string): Promise<string> {

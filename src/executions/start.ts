@@ -13,7 +13,7 @@ import { paramsSchemaFor } from '../jobs/parameters';
 import { executionSearchAttributes } from '../temporal/searchAttributes';
 import type { migrationExecution } from '../workflows';
 import type { ExecutionTuning } from '../workflows/types';
-import { jobSnapshotOf, targetSnapshotOf } from './snapshot';
+import { jobSnapshotOf, targetSnapshotOf } from '../model/snapshot';
 
 export interface StartDeps {
   pool: Pool;
@@ -72,6 +72,13 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
     throw new MigratorError(
       'PRODUCTION_CONFIRMATION_REQUIRED',
       `"${environment.name}" is a production environment: send confirmProduction equal to "${environment.name}" to start it.`,
+    );
+  }
+  if (await executions.hasPendingStop(pool, job.id, environment.id)) {
+    throw new MigratorError(
+      'ALREADY_RUNNING',
+      `An earlier run of job "${job.name}" on "${environment.name}" could not be confirmed stopped (its host was unreachable); ` +
+        'Migrator keeps trying to stop it. Start the job again once it has, or check the host.',
     );
   }
   const source = await getSource(pool, job.sourceId);

@@ -3,7 +3,8 @@ import type { ClientChannel } from 'ssh2';
 
 import { appendBatch, type ProgressMark, type ReadPosition, type StoredLine } from '../db/logStore';
 import { coerceError } from '../errors';
-import { stopFollowing, type OutputStream } from '../ssh/remoteRun';
+import type { OutputStream } from '../model/execution';
+import { stopFollowing } from '../ssh/remoteRun';
 import { LineSplitter } from './lineSplitter';
 
 export interface LogPumpOptions {

@@ -5,6 +5,7 @@ import { quote } from 'shell-quote';
 import type { ClientChannel } from 'ssh2';
 
 import { MigratorError } from '../errors';
+import type { Interpreter, OutputStream } from '../model/execution';
 import type { SshSession } from './connection';
 import { execCollect, openChannel } from './exec';
 
@@ -16,7 +17,6 @@ import { execCollect, openChannel } from './exec';
  * offset.
  */
 
-export type Interpreter = 'node' | 'bash' | 'python3' | 'exec';
 
 export interface RunSpec {
   executionId: string;
@@ -29,7 +29,6 @@ export interface RunSpec {
   shellInit: string | null;
 }
 
-export type OutputStream = 'stdout' | 'stderr';
 
 export interface RunState {
   /** `mkdir started` happened: the script must never be started again. */

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
+import { progressPercent } from '../model/execution';
 import { approvalDecidedSignal, progressQuery, runProgressSignal, slotFreedSignal } from './messages';
 import type { ApprovalState, ExecutionInput, ExecutionOutcome, ExecutionTuning, Phase, RunProgress, RunResult } from './types';
 
@@ -43,7 +44,8 @@ function stepActivities(tuning: ExecutionTuning | undefined) {
     acquireSlot: steps.acquireSlot,
     checkProductionSafety: steps.checkProductionSafety,
     validateScript: steps.validateScript,
-    stopRun: mustSucceed.stopRun,
+    stopRun: steps.stopRun,
+    stopRunForCancel: mustSucceed.stopRun,
     finalizeExecution: mustSucceed.finalizeExecution,
   };
 }
@@ -73,8 +75,17 @@ class RecordedOutcome extends Error {
  * result mirrors it (failed workflows carry the code).
  */
 export async function migrationExecution({ executionId, tuning }: ExecutionInput): Promise<RunResult> {
-  const { prepareExecution, readApproval, expireApproval, acquireSlot, checkProductionSafety, validateScript, stopRun, finalizeExecution } =
-    stepActivities(tuning);
+  const {
+    prepareExecution,
+    readApproval,
+    expireApproval,
+    acquireSlot,
+    checkProductionSafety,
+    validateScript,
+    stopRun,
+    stopRunForCancel,
+    finalizeExecution,
+  } = stepActivities(tuning);
   // Set through `enter`, from handlers and the main flow alike.
   let phase = 'preparing' as Phase;
   let status = 'queued';
@@ -84,7 +95,8 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
   const describe = (): void => {
     const parts = [`${phase}`];
     if (phase === 'running' || run.lines > 0) parts.push(`${run.lines} lines stored`);
-    if (run.done !== null && run.total) parts.push(`${Math.floor((run.done / run.total) * 100)}% (${run.done}/${run.total})`);
+    const percent = progressPercent(run.done, run.total);
+    if (percent !== null) parts.push(`${percent}% (${run.done}/${run.total})`);
     if (queuePosition !== null && phase === 'queued') parts.push(`${queuePosition} ahead in the queue`);
     setCurrentDetails(parts.join(' · '));
   };
@@ -94,7 +106,7 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
   };
   let wakeUps = 0;
   let decisionNudges = 0;
-  setHandler(progressQuery, () => ({ phase, status, queuePosition, ...run, percent: run.done !== null && run.total ? (run.done / run.total) * 100 : null }));
+  setHandler(progressQuery, () => ({ phase, status, queuePosition, ...run, percent: progressPercent(run.done, run.total) }));
   setHandler(runProgressSignal, (progress) => {
     // Signals can arrive out of order after a retry; lines only grow.
     if (progress.lines < run.lines) return;
@@ -175,18 +187,30 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
       throw err.failure;
     }
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
+    let stopPending = false;
     if (phase === 'running') {
       // The script may still be alive on the host: runScript kills it when its attempt hears a
       // cancel, but not when the attempt was in retry backoff, its worker was down, or it gave
-      // up on a fault. The slot is freed only once the group is confirmed gone.
-      await CancellationScope.nonCancellable(() => stopRun(executionId));
+      // up on a fault. A cancel ends only once the group is confirmed gone (stopRun retries
+      // until it is); a fault ends within the retry budget, and when the host cannot be reached
+      // to stop the run, the reconciler keeps trying and the job waits to start again.
+      if (cancelled) {
+        await CancellationScope.nonCancellable(() => stopRunForCancel(executionId));
+      } else {
+        try {
+          await CancellationScope.nonCancellable(() => stopRun(executionId));
+        } catch {
+          stopPending = true;
+        }
+      }
     }
     if (cancelled) {
       await finish({ status: 'cancelled', errorCode: 'CANCELLED', errorMessage: 'Cancelled by an operator; the remote process group was killed.' });
       throw isCancellation(err) ? err : new CancelledFailure('Cancelled by an operator.');
     }
     const failure = describeFailure(err);
-    await finish({ status: 'failed', errorCode: failure.code, errorMessage: failure.message });
+    const message = stopPending ? `${failure.message} The run could not be confirmed stopped on the host; Migrator keeps trying.` : failure.message;
+    await finish({ status: 'failed', errorCode: failure.code, errorMessage: message, stopPending });
     throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
   }
 

@@ -56,6 +56,8 @@ export interface ExecutionOutcome {
   errorCode?: string | null;
   errorMessage?: string | null;
   rejectedBy?: string | null;
+  /** The run's process group could not be confirmed gone: the reconciler keeps trying. */
+  stopPending?: boolean;
 }
 
 export type Phase = 'preparing' | 'awaiting_approval' | 'queued' | 'checking' | 'validating' | 'running' | 'finalizing' | 'done';

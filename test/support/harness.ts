@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../../src/api/server';
 import { createPool } from '../../src/db/pool';
 import { ExecutionReconciler } from '../../src/executions/reconciler';
 import { createLogger } from '../../src/logger';
+import { isFinalStatus } from '../../src/model/execution';
 import { LiveTails } from '../../src/logs/liveTail';
 import { SshPool } from '../../src/ssh/sshPool';
 import { createMigrationWorker } from '../../src/worker/createWorker';
@@ -270,8 +271,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
-export const finalStatuses = ['succeeded', 'failed', 'cancelled', 'rejected'];
-
 export function isFinished(execution: { status: string }): boolean {
-  return finalStatuses.includes(execution.status);
+  return isFinalStatus(execution.status);
 }

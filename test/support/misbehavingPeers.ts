@@ -10,6 +10,8 @@ export interface MisbehavingPeer {
 export interface ResettingProxy extends MisbehavingPeer {
   /** Resets every open connection, and from now on every new one as soon as it is accepted. */
   resetAll(): void;
+  /** Forwards new connections again. */
+  heal(): void;
 }
 
 function listen(onConnection: (socket: net.Socket) => void): Promise<{ server: net.Server; port: number; sockets: Set<net.Socket> }> {
@@ -75,6 +77,9 @@ export async function resettingProxy(targetPort: number): Promise<ResettingProxy
       resetting = true;
       for (const client of sockets) client.resetAndDestroy();
       for (const upstream of upstreams) upstream.destroy();
+    },
+    heal() {
+      resetting = false;
     },
     close: closer(server, sockets),
   };

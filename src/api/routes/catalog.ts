@@ -6,7 +6,7 @@ import { recordAudit, type AuditEntityType } from '../../db/audit';
 import { deleteCatalogRow, lockCatalogRow, updateCatalogRow, type CatalogTable, type Db } from '../../db/catalogRows';
 import * as environments from '../../db/environments';
 import { countActiveOn } from '../../db/executions';
-import { connectionFields } from '../../executions/snapshot';
+import { connectionFields } from '../../model/snapshot';
 import * as jobs from '../../db/jobs';
 import { withTransaction } from '../../db/pool';
 import * as sources from '../../db/sources';

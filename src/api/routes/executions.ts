@@ -9,6 +9,7 @@ import { queuePosition } from '../../db/slots';
 import { decideApproval } from '../../executions/decide';
 import { startExecution, type StartRequest } from '../../executions/start';
 import type { Logger } from '../../logger';
+import { isFinalStatus, progressPercent } from '../../model/execution';
 import { logsPageMaxBytes } from '../../logs/pageBudget';
 import type { ExecutionTuning } from '../../workflows/types';
 import { type Principal, requireRole } from '../auth';
@@ -27,7 +28,6 @@ export interface ExecutionRouteDeps {
   workflowStartTimeoutMs?: number;
 }
 
-const finished: executions.ExecutionStatus[] = ['succeeded', 'failed', 'cancelled', 'rejected'];
 
 /** A cursor's parts: `created_at` as PostgreSQL prints it, and the id. */
 const cursorTimestamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
@@ -55,7 +55,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
       lines: e.lineCount,
       done: progressDone,
       total: progressTotal,
-      percent: progressDone !== null && progressTotal ? Math.floor((progressDone / progressTotal) * 1000) / 10 : null,
+      percent: progressPercent(progressDone, progressTotal),
     },
   });
 
@@ -127,14 +127,14 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     // its last line either way, so paging to `complete` returns every line once.
     const lines = await readLines(pool, execution.id, query.after, { maxLines: query.limit, maxBytes: logsPageMaxBytes });
     const nextAfter = lines.at(-1)?.seq ?? query.after;
-    const complete = finished.includes(execution.status) && nextAfter >= execution.lineCount;
+    const complete = isFinalStatus(execution.status) && nextAfter >= execution.lineCount;
     res.json({ lines, nextAfter, complete });
   });
 
   router.post('/executions/:id/cancel', requireRole('operator'), async (req, res) => {
     const execution = await load(req.params.id as string);
     parseOrThrow(emptyBody, req.body);
-    if (finished.includes(execution.status)) {
+    if (isFinalStatus(execution.status)) {
       throw new HttpError(409, 'CONFLICT', 'Already finished', `Execution ${execution.id} already ended ${execution.status}.`);
     }
     await executions.recordCancelRequest(pool, execution.id, req.principal!.name);

@@ -9,6 +9,7 @@ import { isTokenValid } from '../../db/tokenValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
 import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
 import { inPieces } from '../../logs/pieces';
+import { isFinalStatus } from '../../model/execution';
 import { type Principal, requireRole } from '../auth';
 import { batchEventPieces, eventPieces, type EventPiece } from '../logEvents';
 import { HttpError, notFound, parseOrThrow } from '../problem';
@@ -26,7 +27,6 @@ export interface LogStreamDeps {
   clients?: { inc(): void; dec(): void };
 }
 
-const finalStatuses: Execution['status'][] = ['succeeded', 'failed', 'cancelled', 'rejected'];
 const streamPage = { maxLines: streamPageMaxLines, maxBytes: streamPageMaxBytes };
 
 export const streamQuery = z
@@ -132,7 +132,7 @@ async function streamLog(deps: LogStreamDeps, { execution, start, principal, res
   const finishIfDone = (): void => {
     const p = position();
     sendStatus(p.status);
-    if (finalStatuses.includes(p.status) && lastSent >= p.seq) {
+    if (isFinalStatus(p.status) && lastSent >= p.seq) {
       res.write(`event: end\ndata: ${JSON.stringify({ status: p.status, lastSeq: lastSent })}\n\n`);
       close();
     }

@@ -1,4 +1,5 @@
 import type { ParameterDefinition } from '../jobs/parameters';
+import type { Interpreter } from './execution';
 
 /**
  * What an execution runs, fixed when it starts: every attempt of every step uses these, so an
@@ -9,7 +10,7 @@ import type { ParameterDefinition } from '../jobs/parameters';
 export interface JobSnapshot {
   name: string;
   scriptPath: string;
-  interpreter: 'node' | 'bash' | 'python3' | 'exec';
+  interpreter: Interpreter;
   parameters: ParameterDefinition[];
   timeoutSeconds: number;
 }
