@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ensureRetentionSchedule } from '../src/temporal/retentionSchedule';
-import type { RetentionResult } from '../src/workflows/retentionCleanup';
+import type { RetentionResult } from '../src/workflows/types';
 import { startHarness, type Harness } from './support/harness';
 
 jest.setTimeout(60_000);

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 
-import { getEnvironment, sshTargetOf } from '../db/environments';
+import { getEnvironment } from '../db/environments';
+import { sshTargetOf } from '../ssh/target';
 import * as retention from '../db/retention';
 import { MigratorError } from '../errors';
 import type { SshPool } from '../ssh/sshPool';

@@ -1,5 +1,5 @@
 import type { StoredLine } from '../db/logStore';
-import { inPieces } from '../logs/pieces';
+import { inPieces } from '../pieces';
 
 /** Server-sent events of log lines, in pieces, each knowing the last line it carries. */
 export interface EventPiece {

@@ -1,4 +1,3 @@
-import type { SshTarget } from '../ssh/connection';
 import type { Db } from './catalogRows';
 
 /** An environment as the API shows it. Credentials are references (paths, env var names), never secrets. */
@@ -54,18 +53,6 @@ export async function getEnvironment(pool: Db, id: string): Promise<Environment 
   return rows[0];
 }
 
-export function sshTargetOf(env: Environment): SshTarget {
-  return {
-    environmentName: env.name,
-    host: env.host,
-    port: env.port,
-    username: env.username,
-    privateKeyPath: env.privateKeyPath,
-    passphraseEnv: env.passphraseEnv,
-    useAgent: env.useAgent,
-    hostKeyFingerprint: env.hostKeyFingerprint,
-  };
-}
 
 /**
  * Records the host key an admin's first check saw. Never replaces a pinned key: when another

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 import { MigratorError } from '../errors';
 import type { OutputStream, ProgressMark } from '../model/execution';
-import { inPieces } from '../logs/pieces';
+import { inPieces } from '../pieces';
 import { withTransaction } from './pool';
 
 export interface StoredLine {

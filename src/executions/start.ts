@@ -11,8 +11,7 @@ import { getSource } from '../db/sources';
 import { coerceError, MigratorError } from '../errors';
 import { paramsSchemaFor } from '../jobs/parameters';
 import { executionSearchAttributes } from '../temporal/searchAttributes';
-import type { migrationExecution } from '../workflows';
-import type { ExecutionTuning } from '../workflows/types';
+import type { ExecutionInput, ExecutionTuning } from '../workflows/types';
 import { jobSnapshotOf, targetSnapshotOf } from '../model/snapshot';
 
 export interface StartDeps {
@@ -111,10 +110,11 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
   const timeoutMs = deps.workflowStartTimeoutMs ?? defaultWorkflowStartTimeoutMs;
   try {
     await temporal.withDeadline(Date.now() + timeoutMs, () =>
-      temporal.workflow.start<typeof migrationExecution>('migrationExecution', {
+      // By name: the workflow body stays out of the API's process.
+      temporal.workflow.start('migrationExecution', {
         workflowId: row.workflowId,
         taskQueue: deps.taskQueue,
-        args: [{ executionId: id, ...(deps.executionTuning ? { tuning: deps.executionTuning } : {}) }],
+        args: [{ executionId: id, ...(deps.executionTuning ? { tuning: deps.executionTuning } : {}) } satisfies ExecutionInput],
         staticSummary: `${job.name} on ${environment.name}`,
         staticDetails: [
           `Started by ${row.startedBy}${request.rerunOf ? ` as a rerun of ${request.rerunOf}` : ''}.`,

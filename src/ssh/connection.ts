@@ -4,19 +4,9 @@ import { Client, type ClientChannel } from 'ssh2';
 
 import { coerceError, MigratorError } from '../errors';
 import { loadCredentials } from './credentials';
+import type { SshTarget } from './target';
 
-/** Where and how to reach a host; loaded from the environment row on the worker, never from history. */
-export interface SshTarget {
-  environmentName: string;
-  host: string;
-  port: number;
-  username: string;
-  privateKeyPath: string | null;
-  passphraseEnv: string | null;
-  useAgent: boolean;
-  /** OpenSSH `SHA256:` fingerprint; `null` only for the explicit check that records it. */
-  hostKeyFingerprint: string | null;
-}
+export type { SshTarget } from './target';
 
 /** `SSH_CONNECT_TIMEOUT_SECONDS`' default. */
 export const defaultConnectTimeoutMs = 20_000;

@@ -1,7 +1,7 @@
 import { utils, type ConnectConfig, type ParsedKey } from 'ssh2';
 
 import { MigratorError } from '../errors';
-import type { SshTarget } from './connection';
+import type { SshTarget } from './target';
 import { readKeyFile } from './keyFile';
 
 /**

@@ -6,7 +6,7 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 
-import type { retentionCleanup } from '../workflows/retentionCleanup';
+import type { RetentionInput } from '../workflows/types';
 
 export interface RetentionScheduleOptions {
   taskQueue: string;
@@ -30,12 +30,14 @@ const dailyAt3Utc: ScheduleSpec = { calendars: [{ hour: 3, minute: 0, comment: '
  */
 export async function ensureRetentionSchedule(client: Client, options: RetentionScheduleOptions): Promise<void> {
   const scheduleId = options.scheduleId ?? defaultRetentionScheduleId;
-  const action: ScheduleOptionsStartWorkflowAction<typeof retentionCleanup> = {
+  const args: [RetentionInput] = [{ retentionDays: options.retentionDays, batchSize: options.batchSize ?? defaultBatchSize }];
+  // By name: the workflow body stays out of the client's process.
+  const action: ScheduleOptionsStartWorkflowAction<(input: RetentionInput) => Promise<unknown>> = {
     type: 'startWorkflow',
     workflowType: 'retentionCleanup',
     workflowId: scheduleId,
     taskQueue: options.taskQueue,
-    args: [{ retentionDays: options.retentionDays, batchSize: options.batchSize ?? defaultBatchSize }],
+    args,
   };
   // A run still going the next day (a huge backlog) is left to finish rather than doubled.
   const policies = { overlap: ScheduleOverlapPolicy.SKIP };
@@ -43,7 +45,7 @@ export async function ensureRetentionSchedule(client: Client, options: Retention
     await client.schedule.create({ scheduleId, spec: dailyAt3Utc, action, policies });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update<typeof retentionCleanup>((previous) => ({
+    await client.schedule.getHandle(scheduleId).update((previous) => ({
       spec: dailyAt3Utc,
       action,
       policies,

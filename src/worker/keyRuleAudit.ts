@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 
-import { listEnvironments, sshTargetOf } from '../db/environments';
+import { listEnvironments } from '../db/environments';
+import { sshTargetOf } from '../ssh/target';
 import { coerceError } from '../errors';
 import type { Logger } from '../logger';
 import { loadCredentials, passphraseEnvPrefix, passphraseEnvRefusal } from '../ssh/credentials';

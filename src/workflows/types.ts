@@ -77,3 +77,20 @@ export interface Progress extends RunProgress {
   queuePosition: number | null;
   percent: number | null;
 }
+
+export interface RetentionInput {
+  /** Executions that finished more than this many days ago lose their logs and run directories. */
+  retentionDays: number;
+  /** Log lines deleted per transaction. */
+  batchSize: number;
+  /** Totals of the runs before a `continueAsNew`, so the last run reports the whole cleanup. */
+  carried?: { linesDeleted: number; batches: number };
+}
+
+export interface RetentionResult {
+  linesDeleted: number;
+  batches: number;
+  runDirsRemoved: number;
+  /** Environments whose hosts could not be swept this time; the next run tries again. */
+  sweepFailedEnvironments: string[];
+}

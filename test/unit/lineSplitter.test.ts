@@ -1,5 +1,5 @@
 import { LineSplitter } from '../../src/logs/lineSplitter';
-import { inPieces, pieceChars } from '../../src/logs/pieces';
+import { inPieces, pieceChars } from '../../src/pieces';
 
 describe('LineSplitter', () => {
   test('when chunks split lines anywhere, then lines come out whole with the offset just past each newline', () => {

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { Pool } from 'pg';
 
 import { recordAudit } from '../../db/audit';
-import { getEnvironment, pinHostKey, sshTargetOf, type Environment } from '../../db/environments';
+import { getEnvironment, pinHostKey, type Environment } from '../../db/environments';
+import { sshTargetOf } from '../../ssh/target';
 import { withTransaction } from '../../db/pool';
 import { coerceError, MigratorError } from '../../errors';
 import { checkHost, type HostReport } from '../../ssh/checkHost';

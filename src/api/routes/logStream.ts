@@ -8,7 +8,7 @@ import { readLines } from '../../db/logStore';
 import { isTokenValid } from '../../db/tokenValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
 import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
-import { inPieces } from '../../logs/pieces';
+import { inPieces } from '../../pieces';
 import { isFinalStatus } from '../../model/execution';
 import { type Principal, requireRole } from '../auth';
 import { batchEventPieces, eventPieces, type EventPiece } from '../logEvents';

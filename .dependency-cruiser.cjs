@@ -1,0 +1,43 @@
+/**
+ * The layering `npm run lint` enforces (dependency-cruiser): no import cycles, type-only imports
+ * included; the data layer below the transport; workflow bodies loaded only by the worker.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles, type-only ones included, make the load order and the layering unreadable.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'db-below-transport',
+      severity: 'error',
+      comment: 'src/db is the data layer: it knows nothing of SSH, log streaming or HTTP.',
+      from: { path: '^src/db/' },
+      to: { path: '^src/(ssh|logs|api)/' },
+    },
+    {
+      name: 'workflow-bodies-stay-in-workflows',
+      severity: 'error',
+      comment:
+        'Outside src/workflows, only the message definitions and the shared types may be imported; a workflow body belongs in the sandbox, and activities that import one load workflow code into the worker.',
+      from: { pathNot: '^src/workflows/' },
+      to: { path: '^src/workflows/', pathNot: '^src/workflows/(messages|types)\\.ts$' },
+    },
+    {
+      name: 'model-is-a-leaf',
+      severity: 'error',
+      comment: 'src/model is the vocabulary every layer shares: it imports nothing of the project but itself and the job parameter types.',
+      from: { path: '^src/model/' },
+      to: { path: '^src/', pathNot: '^src/(model/|jobs/parameters\\.ts$)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(node_modules|dist|coverage)/' },
+  },
+};
