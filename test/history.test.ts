@@ -106,7 +106,7 @@ describe('execution history: filters, keyset pages, rerun', () => {
       ['limit=201', 'limit'],
       ['from=yesterday', 'from'],
       ['jobId=42', 'jobId'],
-      ['colour=red', ''],
+      ['colour=red', 'colour'],
     ]) {
       const res = await h.request('GET', `/api/v1/executions?${query}`);
       expect(res.status).toBe(400);

@@ -5,6 +5,7 @@ import { getEnvironment } from '../db/environments';
 import * as executions from '../db/executions';
 import * as slots from '../db/slots';
 import { wakeQueued } from '../executions/queue';
+import { isSecondPerson, requireProductionConfirmation } from '../executions/rules';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
 import { killRun } from '../ssh/remoteRun';
@@ -98,13 +99,9 @@ export function createActivities(deps: ActivityDeps) {
       const environment = await getEnvironment(pool, execution.environmentId);
       if (!environment) throw new MigratorError('NOT_FOUND', `Environment ${execution.environmentId} no longer exists.`);
       if (!environment.production) return;
-      if (execution.confirmProduction !== target.environmentName) {
-        throw new MigratorError(
-          'PRODUCTION_CONFIRMATION_REQUIRED',
-          `"${environment.name}" is a production environment: start the execution again with confirmProduction set to "${environment.name}".`,
-        );
-      }
-      if (!execution.approvedBy || execution.approvedBy === execution.startedBy) {
+      // Typed back at the start: the name as it was then.
+      requireProductionConfirmation({ name: target.environmentName, production: true }, execution.confirmProduction);
+      if (!isSecondPerson(execution.startedBy, execution.approvedBy)) {
         throw new MigratorError(
           'FORBIDDEN',
           `"${environment.name}" became a production environment after this execution started, so nobody approved it; start it again to ask for an approval.`,

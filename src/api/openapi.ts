@@ -44,7 +44,16 @@ const problem = z
   .meta({ id: 'Problem', description: 'application/problem+json; `code` is stable, `errors` names each bad field' });
 
 const stored = { id: idSchema, archivedAt: timestamp.nullable(), createdAt: timestamp, updatedAt: timestamp };
-const environment = z.object({ ...environmentFields, ...stored }).meta({ id: 'Environment' });
+const adminOnly = 'absent for readers below admin';
+const environment = z
+  .object({
+    ...environmentFields,
+    ...stored,
+    privateKeyPath: environmentFields.privateKeyPath.optional().describe(adminOnly),
+    passphraseEnv: environmentFields.passphraseEnv.optional().describe(adminOnly),
+    shellInit: environmentFields.shellInit.optional().describe(adminOnly),
+  })
+  .meta({ id: 'Environment' });
 const source = z.object({ ...sourceFields, ...stored }).meta({ id: 'Source' });
 const job = z.object({ ...jobFields, ...stored }).meta({ id: 'Job' });
 
@@ -60,11 +69,23 @@ const execution = z
     exitCode: z.number().int().nullable(),
     errorCode: z.enum(errorCodes).nullable(),
     errorMessage: z.string().nullable(),
-    startedBy: z.string(),
+    jobName: z.string(),
+    sourceName: z.string(),
+    environmentName: z.string(),
+    startedBy: z.string().describe('the login of the person who started it'),
     approvedBy: z.string().nullable(),
     approvedAt: timestamp.nullable(),
+    approvalDeadline: timestamp.nullable().describe('production only: undecided by then, it fails APPROVAL_TIMEOUT'),
+    approvalNote: z.string().nullable(),
     rejectedBy: z.string().nullable(),
-    cancelledBy: z.string().nullable(),
+    rejectedAt: timestamp.nullable(),
+    cancelledBy: z.string().nullable().describe('who asked for the cancel (the first who asked)'),
+    cancelledAt: timestamp.nullable(),
+    queuePosition: z
+      .number()
+      .int()
+      .nullable()
+      .describe('while queued: how many executions of the same environment are ahead of this one (0 = next in line); null otherwise'),
     rerunOf: idSchema.nullable(),
     workflowId: z.string(),
     createdAt: timestamp,
@@ -81,8 +102,8 @@ const execution = z
     links,
   })
   .meta({ id: 'Execution' });
-const executionDetail = execution.extend({ queuePosition: z.number().int().nullable().describe('executions ahead while queued') });
-const executionItem = execution.extend({ jobName: z.string(), environmentName: z.string() });
+const executionDetail = execution;
+const executionItem = execution;
 const accepted = z.object({ id: idSchema, status: z.enum(executionStatuses), workflowId: z.string(), links });
 const logPage = z.object({
   lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(outputStreams), ts: timestamp, text: z.string() })),
@@ -93,6 +114,7 @@ const token = z
   .object({
     id: idSchema,
     name: z.string(),
+    owner: z.string().describe('the login of the person who holds the token'),
     role: z.enum(roles),
     expiresAt: timestamp.nullable(),
     revokedAt: timestamp.nullable(),

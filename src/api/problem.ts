@@ -42,6 +42,23 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, pre
   throw validationError(parsed.error.issues.map((i) => ({ path: pathOf([...prefix, ...i.path]), message: i.message })));
 }
 
+/**
+ * Parses a query string: like `parseOrThrow`, but an unknown parameter is named in the error's
+ * path, with the parameters the route takes, rather than reported against the body.
+ */
+export function parseQueryOrThrow<T extends z.ZodObject>(schema: T, query: unknown): z.infer<T> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const accepted = Object.keys(schema.shape).join(', ');
+  throw validationError(
+    parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => ({ path: key, message: `is not a query parameter of this route; it takes ${accepted || 'none'}` }))
+        : [{ path: pathOf(i.path), message: i.message }],
+    ),
+  );
+}
+
 const statusOfCode: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   PRODUCTION_CONFIRMATION_REQUIRED: 400,

@@ -124,6 +124,10 @@ export interface ExecutionFilter {
   jobId?: string;
   sourceId?: string;
   environmentId?: string;
+  /** By name, beside the ids. */
+  jobName?: string;
+  sourceName?: string;
+  environmentName?: string;
   startedBy?: string;
   from?: string;
   to?: string;
@@ -132,19 +136,39 @@ export interface ExecutionFilter {
   limit: number;
 }
 
-export interface ExecutionListItem extends Execution {
+/** An execution with what an operator reads first: the names of its job, source and environment, and its place in the queue. */
+export interface ExecutionView extends Execution {
   jobName: string;
+  sourceName: string;
   environmentName: string;
+  /** Executions of the same environment queued ahead of this one (0 = next); null unless queued. */
+  queuePosition: number | null;
+}
+
+export interface ExecutionListItem extends ExecutionView {
   /** `created_at` at full precision, for the next page's cursor (a JS Date keeps only milliseconds). */
   sortKey: string;
+}
+
+const viewColumns = `${columns},
+  (select j.name from jobs j where j.id = x.job_id) as "jobName",
+  (select s.name from jobs j join sources s on s.id = j.source_id where j.id = x.job_id) as "sourceName",
+  (select e.name from environments e where e.id = x.environment_id) as "environmentName",
+  case when x.status = 'queued' then
+    (select count(*)::int from executions q
+      where q.environment_id = x.environment_id and q.status = 'queued' and (q.created_at, q.id) < (x.created_at, x.id))
+  end as "queuePosition"`;
+
+/** One execution with names and queue position. */
+export async function getExecutionView(db: Pool, id: string): Promise<ExecutionView | undefined> {
+  const { rows } = await db.query<ExecutionView>(`select ${viewColumns} from executions x where id = $1`, [id]);
+  return rows[0];
 }
 
 /** Newest first, keyset-paginated on (created_at, id), so new executions never shift a page. */
 export async function listExecutions(db: Pool, f: ExecutionFilter): Promise<ExecutionListItem[]> {
   const { rows } = await db.query<ExecutionListItem>(
-    `select ${columns}, created_at::text as "sortKey",
-            (select j.name from jobs j where j.id = x.job_id) as "jobName",
-            (select e.name from environments e where e.id = x.environment_id) as "environmentName"
+    `select ${viewColumns}, created_at::text as "sortKey"
        from executions x
       where ($1::text[] is null or status = any($1))
         and ($2::uuid is null or job_id = $2)
@@ -154,6 +178,9 @@ export async function listExecutions(db: Pool, f: ExecutionFilter): Promise<Exec
         and ($6::timestamptz is null or created_at >= $6)
         and ($7::timestamptz is null or created_at < $7)
         and ($8::timestamptz is null or (created_at, id) < ($8, $9::uuid))
+        and ($11::text is null or job_id in (select j.id from jobs j where j.name = $11))
+        and ($12::text is null or job_id in (select j.id from jobs j join sources s on s.id = j.source_id where s.name = $12))
+        and ($13::text is null or environment_id in (select e.id from environments e where e.name = $13))
       order by created_at desc, id desc
       limit $10`,
     [
@@ -167,6 +194,9 @@ export async function listExecutions(db: Pool, f: ExecutionFilter): Promise<Exec
       f.after?.createdAt ?? null,
       f.after?.id ?? null,
       f.limit,
+      f.jobName ?? null,
+      f.sourceName ?? null,
+      f.environmentName ?? null,
     ],
   );
   return rows;

@@ -5,6 +5,7 @@ import * as executions from '../db/executions';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
 import { approvalDecidedSignal } from '../workflows/messages';
+import { isSecondPerson } from './rules';
 
 export interface DecideDeps {
   pool: Pool;
@@ -33,7 +34,7 @@ export async function decideApproval(deps: DecideDeps, executionId: string, by: 
 
   let won: boolean;
   if (decision.approve) {
-    if (execution.startedBy === by) {
+    if (!isSecondPerson(execution.startedBy, by)) {
       throw new MigratorError(
         'FORBIDDEN',
         `You (${by}) started execution ${executionId}; another person must approve it. Another of your tokens does not count.`,

@@ -13,6 +13,7 @@ import { paramsSchemaFor } from '../jobs/parameters';
 import { executionSearchAttributes } from '../temporal/searchAttributes';
 import type { ExecutionInput, ExecutionTuning } from '../workflows/types';
 import { jobSnapshotOf, targetSnapshotOf } from '../model/snapshot';
+import { requireProductionConfirmation } from './rules';
 
 export interface StartDeps {
   pool: Pool;
@@ -67,12 +68,7 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
     const errors = fieldErrors(parsed.error.issues, 'params');
     throw new MigratorError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
-  if (environment.production && request.confirmProduction !== environment.name) {
-    throw new MigratorError(
-      'PRODUCTION_CONFIRMATION_REQUIRED',
-      `"${environment.name}" is a production environment: send confirmProduction equal to "${environment.name}" to start it.`,
-    );
-  }
+  requireProductionConfirmation(environment, request.confirmProduction);
   if (await executions.hasPendingStop(pool, job.id, environment.id)) {
     throw new MigratorError(
       'ALREADY_RUNNING',

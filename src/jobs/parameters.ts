@@ -53,41 +53,117 @@ export const parameterListSchema = z
     });
   });
 
-const safeString = z
-  .string()
-  .max(maxParamLength, `must be at most ${maxParamLength} characters`)
-  .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
+/** How a given value is quoted in a message: JSON, cut short, so the operator sees what they sent. */
+export function describeGiven(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}…` : json;
+}
 
-function valueSchema(def: ParameterDefinition): z.ZodType<string | number | boolean> {
+/** What a parameter of this definition takes, in words, for messages and documentation. */
+export function expectedOf(def: ParameterDefinition): string {
+  switch (def.type) {
+    case 'string':
+      return def.pattern ? `a string matching /${def.pattern}/` : 'a string';
+    case 'email':
+      return 'an e-mail address';
+    case 'enum':
+      return `one of ${(def.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'boolean':
+      return 'true or false';
+    case 'integer':
+      return 'an integer';
+    case 'number':
+      return 'a number';
+  }
+}
+
+type Checked = { ok: true; value: string | number | boolean } | { ok: false; message: string };
+
+const integerText = /^-?\d{1,15}$/;
+const numberText = /^-?\d{1,15}(\.\d{1,15})?$/;
+const emailShape = z.email();
+
+function inRange(def: ParameterDefinition, value: number, given: unknown): Checked {
+  if (def.min !== undefined && value < def.min) return { ok: false, message: `must be at least ${def.min}, got ${describeGiven(given)}` };
+  if (def.max !== undefined && value > def.max) return { ok: false, message: `must be at most ${def.max}, got ${describeGiven(given)}` };
+  return { ok: true, value };
+}
+
+function checkString(def: ParameterDefinition, raw: unknown, maxLength: number): Checked {
+  if (typeof raw !== 'string') return { ok: false, message: `must be ${expectedOf(def)}, got ${describeGiven(raw)}` };
+  if ([...raw].length > maxLength) return { ok: false, message: `must be at most ${maxLength} characters, got ${[...raw].length}` };
+  if (raw.includes('\0')) return { ok: false, message: 'must not contain a NUL byte' };
+  return { ok: true, value: raw };
+}
+
+/**
+ * Checks one value against its definition and normalises it: numeric strings become numbers
+ * (`"0320"` as an integer is 320), `"true"`/`"false"` become booleans; nothing that would lose
+ * information is accepted (`"1e2"`, `5.5` for an integer). Every refusal says what was expected
+ * and what was given.
+ */
+export function checkValue(def: ParameterDefinition, raw: unknown): Checked {
   switch (def.type) {
     case 'string': {
-      let schema = safeString;
-      if (def.pattern) schema = schema.regex(new RegExp(def.pattern, 'u'), `must match ${def.pattern}`);
-      return schema;
+      const checked = checkString(def, raw, maxParamLength);
+      if (!checked.ok || !def.pattern) return checked;
+      return new RegExp(def.pattern, 'u').test(raw as string)
+        ? checked
+        : { ok: false, message: `must match /${def.pattern}/, got ${describeGiven(raw)}` };
     }
-    case 'email':
-      return z.email().max(320);
+    case 'email': {
+      const checked = checkString(def, raw, 320);
+      if (!checked.ok) return checked;
+      return emailShape.safeParse(raw).success ? checked : { ok: false, message: `must be an e-mail address, got ${describeGiven(raw)}` };
+    }
     case 'enum':
-      return z.enum((def.values ?? []) as [string, ...string[]]);
+      return typeof raw === 'string' && (def.values ?? []).includes(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, message: `must be ${expectedOf(def)}, got ${describeGiven(raw)}` };
     case 'boolean':
-      return z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+      if (typeof raw === 'boolean') return { ok: true, value: raw };
+      if (raw === 'true' || raw === 'false') return { ok: true, value: raw === 'true' };
+      return { ok: false, message: `must be true or false, got ${describeGiven(raw)}` };
     case 'integer':
     case 'number': {
-      let num = def.type === 'integer' ? z.number().int() : z.number();
-      if (def.min !== undefined) num = num.min(def.min);
-      if (def.max !== undefined) num = num.max(def.max);
-      // Numeric strings are accepted only when the conversion loses nothing.
-      const pattern = def.type === 'integer' ? /^-?\d{1,15}$/ : /^-?\d{1,15}(\.\d{1,15})?$/;
-      return z.union([num, z.string().regex(pattern, `must be ${def.type === 'integer' ? 'an integer' : 'a number'}`).transform(Number).pipe(num)]);
+      const text = def.type === 'integer' ? integerText : numberText;
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && text.test(raw) ? Number(raw) : NaN;
+      const whole = def.type === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value);
+      if (!whole) return { ok: false, message: `must be ${expectedOf(def)}, got ${describeGiven(raw)}` };
+      return inRange(def, value, raw);
     }
   }
+}
+
+function valueSchema(def: ParameterDefinition) {
+  return z.unknown().transform((raw, ctx) => {
+    if (raw === undefined) {
+      ctx.addIssue({ code: 'custom', message: `is required (${expectedOf(def)})` });
+      return z.NEVER;
+    }
+    const checked = checkValue(def, raw);
+    if (checked.ok) return checked.value;
+    ctx.addIssue({ code: 'custom', message: checked.message });
+    return z.NEVER;
+  });
 }
 
 /** The zod schema of an execution's `params` object for a job's parameter list. */
 export function paramsSchemaFor(defs: ParameterDefinition[]) {
   const shape: Record<string, z.ZodType<string | number | boolean | undefined>> = {};
+  // Optional ones short-circuit on undefined before the check, which refuses it for required ones.
   for (const def of defs) shape[def.name] = def.required ? valueSchema(def) : valueSchema(def).optional();
-  return z.object(shape).strict();
+  const names = defs.map((d) => d.name);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return `has no parameter ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; the job's parameters are ${names.length ? names.join(', ') : 'none'}`;
+      }
+      if (issue.code === 'invalid_type') return `must be an object of parameter values by name, got ${describeGiven(issue.input)}`;
+      return undefined;
+    },
+  });
 }
 
 export type ParamValues = Record<string, string | number | boolean | undefined>;

@@ -11,7 +11,7 @@ import * as jobs from '../../db/jobs';
 import { withTransaction } from '../../db/pool';
 import * as sources from '../../db/sources';
 import { requireRole } from '../auth';
-import { HttpError, notFound, parseOrThrow, validationError } from '../problem';
+import { HttpError, notFound, parseOrThrow, parseQueryOrThrow, validationError } from '../problem';
 import {
   catalogListQuery,
   credentialsRule,
@@ -84,7 +84,7 @@ function addResource<B extends z.ZodType, P extends z.ZodType, T extends object>
   const forReader = (req: Request, row: T): Partial<T> => (r.redact && req.principal?.role !== 'admin' ? r.redact(row) : row);
 
   router.get(`/${r.path}`, requireRole('viewer'), async (req, res) => {
-    const query = parseOrThrow(catalogListQuery, req.query);
+    const query = parseQueryOrThrow(catalogListQuery, req.query);
     res.json({ items: (await r.list(pool, query.includeArchived)).map((row) => forReader(req, row)) });
   });
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 import { getExecution, type Execution } from '../../db/executions';
 import { readLines } from '../../db/logStore';
+import { queuePosition } from '../../db/slots';
 import { isTokenValid } from '../../db/tokenValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
 import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
@@ -12,7 +13,7 @@ import { inPieces } from '../../pieces';
 import { isFinalStatus } from '../../model/execution';
 import { type Principal, requireRole } from '../auth';
 import { batchEventPieces, eventPieces, type EventPiece } from '../logEvents';
-import { HttpError, notFound, parseOrThrow } from '../problem';
+import { HttpError, notFound, parseQueryOrThrow } from '../problem';
 import { clientGone, drained } from '../responseFlow';
 import { idSchema } from '../schemas';
 
@@ -48,7 +49,7 @@ export function logStreamRoutes(deps: LogStreamDeps): Router {
   router.get('/executions/:id/logs/stream', requireRole('viewer'), async (req, res) => {
     const gone = clientGone(res);
     const execution = await load(req.params.id);
-    const query = parseOrThrow(streamQuery, req.query);
+    const query = parseQueryOrThrow(streamQuery, req.query);
     const header = req.get('last-event-id');
     if (header !== undefined && !/^\d{1,15}$/.test(header.trim())) {
       throw new HttpError(400, 'VALIDATION_FAILED', 'Bad Last-Event-ID', 'Last-Event-ID must be the seq of the last line received.');
@@ -124,10 +125,22 @@ async function streamLog(deps: LogStreamDeps, { execution, start, principal, res
   }
   gone.addEventListener('abort', close);
 
+  // A status event carries the queue position while queued (0 = next); it is sent again when the
+  // position moves, which the keep-alive tick looks at.
+  let statusWanted: string | undefined;
+  const writeStatus = (status: string, queuePosition: number | null): void => {
+    const key = `${status}:${queuePosition}`;
+    if (closed || status !== statusWanted || key === statusSent) return;
+    statusSent = key;
+    res.write(`event: status\ndata: ${JSON.stringify({ status, queuePosition })}\n\n`);
+  };
   const sendStatus = (status: string): void => {
-    if (status === statusSent) return;
-    statusSent = status;
-    res.write(`event: status\ndata: ${JSON.stringify({ status })}\n\n`);
+    statusWanted = status;
+    if (status !== 'queued') return writeStatus(status, null);
+    void queuePosition(deps.pool, execution.id).then(
+      (position) => writeStatus(status, position),
+      () => writeStatus(status, null),
+    );
   };
   const finishIfDone = (): void => {
     const p = position();
@@ -244,7 +257,10 @@ async function streamLog(deps: LogStreamDeps, { execution, start, principal, res
   });
   res.flushHeaders();
   timers.push(
-    setInterval(() => res.write(': keep-alive\n\n'), (deps.keepAliveSeconds ?? 15) * 1000),
+    setInterval(() => {
+      res.write(': keep-alive\n\n');
+      if (statusWanted === 'queued') sendStatus('queued');
+    }, (deps.keepAliveSeconds ?? 15) * 1000),
     setInterval(() => void recheckToken(), (deps.tokenRecheckSeconds ?? 15) * 1000),
   );
   await catchUp();

@@ -8,7 +8,7 @@ import { withTransaction } from '../../db/pool';
 import { insertToken, listTokens, revokeToken } from '../../db/tokens';
 import { hashToken, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { notFound, parseOrThrow } from '../problem';
+import { notFound, parseOrThrow, parseQueryOrThrow } from '../problem';
 import { auditQuery, idSchema, tokenBody } from '../schemas';
 
 /** API tokens (admin) and the audit log of every catalog and token change. */
@@ -52,7 +52,7 @@ export function tokenRoutes(pool: Pool): Router {
   });
 
   router.get('/audit', requireRole('admin'), async (req, res) => {
-    const query = parseOrThrow(auditQuery, req.query);
+    const query = parseQueryOrThrow(auditQuery, req.query);
     const [beforeId] = query.cursor ? decodeCursor(query.cursor, [/^\d{1,18}$/]) : [];
     const items = await listAudit(pool, { ...query, beforeId, limit: query.limit + 1 });
     const page = items.slice(0, query.limit);
