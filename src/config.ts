@@ -14,6 +14,14 @@ export const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('migrations'),
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /**
+   * Where people reach the API and the console, e.g. `https://migrator.example.org`; the console's
+   * cookie writes must come from its origin, and its cookie is `Secure` when it is https. Empty:
+   * `http://127.0.0.1:<PORT>`.
+   */
+  MIGRATOR_PUBLIC_URL: z.union([z.literal(''), z.url()]).default(''),
+  /** Hours a console session may stay unused before it ends. */
+  SESSION_IDLE_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
   MIGRATOR_ADMIN_TOKEN: z
     .string()
     .min(16, 'MIGRATOR_ADMIN_TOKEN must be at least 16 characters; generate one with `openssl rand -hex 32`.')

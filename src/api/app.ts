@@ -14,6 +14,7 @@ import { catalogRoutes } from './routes/catalog';
 import { environmentCheckRoutes, type EnvironmentCheckSsh } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { logStreamRoutes } from './routes/logStream';
+import { sessionRoutes, signInRoutes } from './routes/session';
 import { tokenRoutes } from './routes/tokens';
 
 /**
@@ -43,6 +44,10 @@ export interface AppDeps {
   executionTuning?: ExecutionTuning;
   /** How long a start waits for Temporal to accept the workflow (10 s by default). */
   workflowStartTimeoutMs?: number;
+  /** Where people reach the API and the console (`MIGRATOR_PUBLIC_URL`): cookie writes must come from its origin. */
+  publicUrl?: string;
+  /** A console session not used for this long ends (12 hours by default). */
+  sessionIdleSeconds?: number;
 }
 
 /** The HTTP API as an express app; `startServer` listens with it. */
@@ -74,17 +79,30 @@ export function createApp(deps: AppDeps): Express {
     res.status(checks.every((c) => c.status === 'fulfilled') ? 200 : 503).json({ postgres, temporal });
   });
 
+  const smallBody = express.json({ limit: '256kb', strict: true, type: () => true });
   const openApi = buildOpenApiDocument();
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApi);
   });
 
+  const sessions = {
+    pool: deps.pool,
+    publicOrigin: new URL(deps.publicUrl ?? 'http://127.0.0.1:8080').origin,
+    sessionIdleSeconds: deps.sessionIdleSeconds ?? 12 * 3600,
+  };
+  const signIn = express.Router();
+  signIn.use(metrics.markRouter);
+  signIn.use((req, res, next) => (req.method === 'POST' && req.path === '/session' ? smallBody(req, res, next) : next()));
+  signIn.use(signInRoutes(sessions));
+  app.use('/api/v1', signIn);
+
   const api = express.Router();
   api.use(metrics.markRouter);
-  api.use(authenticate(deps.pool));
+  api.use(authenticate(deps.pool, { publicOrigin: sessions.publicOrigin }));
   const startBody = express.json({ limit: executionStartBodyLimit, strict: true, type: () => true });
   api.use((req, res, next) => (req.method === 'POST' && req.path === '/executions' ? startBody(req, res, next) : next()));
-  api.use(express.json({ limit: '256kb', strict: true, type: () => true }));
+  api.use(smallBody);
+  api.use(sessionRoutes(sessions));
   api.use(catalogRoutes(deps.pool));
   api.use(environmentCheckRoutes(deps.pool, deps.ssh));
   api.use(executionRoutes(deps));

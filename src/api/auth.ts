@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
 
+import { findSession } from '../db/sessions';
+import { hasRole, type Role } from '../model/roles';
 import { HttpError } from './problem';
 
-export const roles = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof roles)[number];
+export { roles, type Role } from '../model/roles';
 
 export interface Principal {
   tokenId: string;
@@ -15,6 +16,8 @@ export interface Principal {
   /** The token's own label, e.g. `alice-laptop`: says which of the person's tokens was used. */
   tokenName: string;
   role: Role;
+  /** Set when the console's session cookie authenticated the request. */
+  sessionId?: string;
 }
 
 declare module 'express-serve-static-core' {
@@ -22,6 +25,9 @@ declare module 'express-serve-static-core' {
     principal?: Principal;
   }
 }
+
+/** The console's session cookie. */
+export const sessionCookie = 'migrator_session';
 
 export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
@@ -36,22 +42,72 @@ export async function seedAdminToken(pool: Pool, token: string): Promise<void> {
   );
 }
 
-/** Resolves the bearer token to a principal, or answers 401. */
-export function authenticate(pool: Pool): RequestHandler {
-  return async (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'Authentication required', 'Send `Authorization: Bearer <token>`.');
-    }
-    const { rows } = await pool.query<{ id: string; name: string; owner: string; role: Role }>(
-      `select id, name, owner, role from api_tokens
-        where token_sha256 = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
-      [hashToken(match[1]!)],
+/** The principal of a bearer token, if it is valid. */
+export async function principalOfToken(pool: Pool, token: string): Promise<Principal | undefined> {
+  const { rows } = await pool.query<{ id: string; name: string; owner: string; role: Role }>(
+    `select id, name, owner, role from api_tokens
+      where token_sha256 = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
+    [hashToken(token)],
+  );
+  const row = rows[0];
+  return row && { tokenId: row.id, name: row.owner, tokenName: row.name, role: row.role };
+}
+
+/** A cookie's value from the request's `Cookie` header (our cookie holds base64url only). */
+export function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+const safeMethods = ['GET', 'HEAD', 'OPTIONS'];
+
+/**
+ * Refuses a cookie-authenticated write that does not come from the console's own origin: a
+ * page elsewhere (another port of the same host counts: same site, so the cookie is sent) could
+ * otherwise post as the signed-in operator. A missing `Origin` is refused too.
+ */
+export function requireSameOrigin(req: Request, publicOrigin: string): void {
+  const origin = req.get('origin');
+  if (origin !== publicOrigin) {
+    throw new HttpError(
+      403,
+      'FORBIDDEN',
+      'Cross-origin write refused',
+      `A write with the session cookie must come from the console (${publicOrigin}); this one came from ${origin ?? 'no origin'}. Scripts use \`Authorization: Bearer <token>\`.`,
     );
-    const row = rows[0];
-    if (!row) throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid token', 'The token is unknown, revoked or expired.');
-    req.principal = { tokenId: row.id, name: row.owner, tokenName: row.name, role: row.role };
+  }
+}
+
+export interface AuthOptions {
+  /** The console's origin, e.g. `https://migrator.example.org`: cookie writes must come from it. */
+  publicOrigin: string;
+}
+
+/** Resolves the bearer token, or else the console's session cookie, to a principal; or answers 401. */
+export function authenticate(pool: Pool, options: AuthOptions): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization');
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'Authentication required', 'Send `Authorization: Bearer <token>`.');
+      const principal = await principalOfToken(pool, match[1]!);
+      if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid token', 'The token is unknown, revoked or expired.');
+      req.principal = principal;
+      return next();
+    }
+    const cookie = cookieOf(req, sessionCookie);
+    if (!cookie) {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'Authentication required', 'Send `Authorization: Bearer <token>`, or sign in to the console.');
+    }
+    const session = await findSession(pool, hashToken(cookie));
+    if (!session) {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'Session ended', 'The session ended (signed out, idle too long, or its token was revoked); sign in again.');
+    }
+    if (!safeMethods.includes(req.method)) requireSameOrigin(req, options.publicOrigin);
+    req.principal = { tokenId: session.tokenId, name: session.owner, tokenName: session.tokenName, role: session.role, sessionId: session.sessionId };
     next();
   };
 }
@@ -59,8 +115,7 @@ export function authenticate(pool: Pool): RequestHandler {
 /** Allows the route to principals of at least `role`. */
 export function requireRole(role: Role): RequestHandler {
   return (req, _res, next) => {
-    const have = req.principal ? roles.indexOf(req.principal.role) : -1;
-    if (have < roles.indexOf(role)) {
+    if (!req.principal || !hasRole(req.principal.role, role)) {
       throw new HttpError(403, 'FORBIDDEN', 'Forbidden', `This action needs the ${role} role.`);
     }
     next();

@@ -7,6 +7,7 @@ import { errorCodes } from '../errors';
 import { logsPageMaxBytes } from '../logs/pageBudget';
 import { roles, type Role } from './auth';
 import { streamQuery } from './routes/logStream';
+import { sessionBody } from './routes/session';
 import {
   auditQuery,
   catalogListQuery,
@@ -122,6 +123,15 @@ const token = z
     createdBy: z.string().nullable(),
   })
   .meta({ id: 'Token' });
+const me = z
+  .object({
+    login: z.string().describe('the person'),
+    role: z.enum(roles),
+    tokenName: z.string(),
+    authenticatedBy: z.enum(['session', 'token']).optional(),
+    sessionExpiresAt: timestamp.nullable().describe('when the session ends if it stays unused'),
+  })
+  .meta({ id: 'Me' });
 const auditEntry = z.object({
   id: z.string(),
   at: timestamp,
@@ -263,6 +273,16 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/api/v1/executions/{id}/reject': { post: decision('Reject') },
       '/api/v1/executions/{id}/rerun': {
         post: operation({ summary: 'Start a new execution with the same job, environment and params', role: 'operator', path: idPath, body: rerunBody, status: 202, response: accepted, errors: [400, 404, 409, 503] }),
+      },
+      '/api/v1/session': {
+        post: {
+          ...operation({ summary: 'Sign in to the console: exchange a token for an HttpOnly session cookie', role: null, body: sessionBody, status: 201, response: me, errors: [400, 401, 403] }),
+          description: 'Must come from the console\'s own origin (`MIGRATOR_PUBLIC_URL`); any other or missing `Origin` is 403 and changes nothing. The cookie is HttpOnly, SameSite=Strict, Secure on https.',
+        },
+        delete: operation({ summary: 'Sign out: end this session and clear its cookie', role: 'viewer', status: 204, errors: [400] }),
+      },
+      '/api/v1/me': {
+        get: operation({ summary: 'Who is signed in, with which role', role: 'viewer', status: 200, response: me }),
       },
       '/api/v1/tokens': {
         post: operation({ summary: 'Create a token (its secret is in this answer only)', role: 'admin', body: tokenBody, status: 201, response: token.extend({ token: z.string() }), errors: [400] }),

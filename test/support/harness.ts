@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client as PgClient, type Pool } from 'pg';
 
+import { freePort } from '../../scripts/lib/loopbackSshd';
 import { createActivities } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { seedAdminToken } from '../../src/api/auth';
@@ -158,8 +159,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const liveTails = new LiveTails(pool, database.url, quietLogger);
   await liveTails.start();
+  // Known before the app is built: the console's cookie writes must come from this origin.
+  const apiPort = await freePort();
   const server: RunningServer = await startServer(
     createApp({
+      publicUrl: `http://127.0.0.1:${apiPort}`,
       pool,
       temporal,
       logger: quietLogger,
@@ -171,7 +175,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ssh: sshSettings,
       executionTuning: options.executionTuning,
     }),
-    0,
+    apiPort,
     '127.0.0.1',
   );
   const scriptsDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-scripts-'));

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
+import { freePort } from '../../scripts/lib/loopbackSshd';
 import { createApp, type AppDeps } from '../../src/api/app';
 import { createLogger } from '../../src/logger';
 import { LiveTails } from '../../src/logs/liveTail';
@@ -9,6 +9,8 @@ import type { Harness } from './harness';
 /** An API process of the test's own, beside the harness's: same database and Temporal, its own options. */
 export interface OwnApi {
   url: string;
+  /** The origin the console's cookie writes must come from. */
+  publicOrigin: string;
   /** The HTTP server, so a test can watch requests and responses as the server sees them. */
   server: Server;
   /** This API's live tails (its own LISTEN connection), so a test can see who follows what. */
@@ -25,7 +27,9 @@ export async function startOwnApi(h: Harness, overrides: Partial<Omit<AppDeps, '
   const pool = overrides.pool ?? h.pool;
   const liveTails = new LiveTails(pool, h.databaseUrl, logger);
   await liveTails.start();
+  const port = await freePort();
   const app = createApp({
+    publicUrl: `http://127.0.0.1:${port}`,
     pool,
     temporal: h.temporal,
     logger,
@@ -40,11 +44,11 @@ export async function startOwnApi(h: Harness, overrides: Partial<Omit<AppDeps, '
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   });
-  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    publicOrigin: `http://127.0.0.1:${port}`,
     server,
     liveTails,
     async stop() {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { getExecution, type Execution } from '../../db/executions';
 import { readLines } from '../../db/logStore';
 import { queuePosition } from '../../db/slots';
+import { isSessionValid } from '../../db/sessions';
 import { isTokenValid } from '../../db/tokenValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
 import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
@@ -199,7 +200,8 @@ async function streamLog(deps: LogStreamDeps, { execution, start, principal, res
     checkingToken = true;
     let valid = true;
     try {
-      valid = await isTokenValid(deps.pool, principal.tokenId);
+      // A console session ends with its token, at sign-out and when idle too long.
+      valid = principal.sessionId ? await isSessionValid(deps.pool, principal.sessionId) : await isTokenValid(deps.pool, principal.tokenId);
     } catch {
       // PostgreSQL did not answer: no verdict (revoking needs it too); the next check decides.
     } finally {
@@ -209,8 +211,10 @@ async function streamLog(deps: LogStreamDeps, { execution, start, principal, res
     const problem = {
       status: 401,
       code: 'UNAUTHENTICATED',
-      title: 'Token no longer valid',
-      detail: `The token of this stream was revoked or has expired; follow again with a valid token and Last-Event-ID ${lastSent}.`,
+      title: principal.sessionId ? 'Session ended' : 'Token no longer valid',
+      detail: principal.sessionId
+        ? `The session of this stream ended (signed out, idle too long, or its token was revoked); sign in and follow again with Last-Event-ID ${lastSent}.`
+        : `The token of this stream was revoked or has expired; follow again with a valid token and Last-Event-ID ${lastSent}.`,
       lastSeq: lastSent,
     };
     res.write(`event: unauthenticated\ndata: ${JSON.stringify(problem)}\n\n`);
