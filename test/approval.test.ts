@@ -41,6 +41,12 @@ describe('four-eyes approval of production executions', () => {
 
   test('when the starter approves, then it is FORBIDDEN; when another operator approves, then it runs and both names are recorded', async () => {
     const id = await startOnProduction('approved');
+    // What the console offers each of them comes from the server.
+    expect((await h.request('GET', `/api/v1/executions/${id}`, undefined, { token: alice.token })).body.actions.approve).toEqual({
+      allowed: false,
+      reason: 'you started it; another person must approve it',
+    });
+    expect((await h.request('GET', `/api/v1/executions/${id}`, undefined, { token: bob.token })).body.actions.approve).toEqual({ allowed: true });
     const self = await h.request('POST', `/api/v1/executions/${id}/approve`, {}, { token: alice.token });
     expect(self.status).toBe(403);
     expect(self.body.code).toBe('FORBIDDEN');

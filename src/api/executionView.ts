@@ -1,5 +1,7 @@
 import type { Execution, ExecutionView } from '../db/executions';
+import { actionsFor } from '../executions/actions';
 import { progressPercent } from '../model/execution';
+import type { Principal } from './auth';
 
 export interface ViewContext {
   temporalUiUrl: string;
@@ -20,7 +22,7 @@ export function linksOf(ctx: ViewContext, e: Pick<Execution, 'id' | 'workflowId'
  * An execution as the API answers it. The snapshots stay out (they hold key paths and
  * shellInit, which only admins read on the environment itself), and so do internal marks.
  */
-export function executionView(ctx: ViewContext, execution: ExecutionView) {
+export function executionView(ctx: ViewContext, execution: ExecutionView, caller: Pick<Principal, 'name' | 'role'>) {
   const {
     progressDone,
     progressTotal,
@@ -34,6 +36,7 @@ export function executionView(ctx: ViewContext, execution: ExecutionView) {
     rejectedAt: e.status === 'rejected' ? e.finishedAt : null,
     cancelledAt: e.status === 'cancelled' ? e.finishedAt : null,
     links: linksOf(ctx, e),
+    actions: actionsFor(e, caller),
     progress: { lines: e.lineCount, done: progressDone, total: progressTotal, percent: progressPercent(progressDone, progressTotal) },
   };
 }

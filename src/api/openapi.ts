@@ -58,6 +58,7 @@ const environment = z
 const source = z.object({ ...sourceFields, ...stored }).meta({ id: 'Source' });
 const job = z.object({ ...jobFields, ...stored }).meta({ id: 'Job' });
 
+const actionAnswer = z.object({ allowed: z.boolean(), reason: z.string().optional() }).meta({ id: 'ActionAnswer' });
 const links = z.object({ self: z.string(), logs: z.string(), logStream: z.string(), logText: z.string(), temporalUi: z.url() });
 const execution = z
   .object({
@@ -101,6 +102,9 @@ const execution = z
     }),
     logsPurgedAt: timestamp.nullable().describe('when the retention cleanup deleted the log'),
     links,
+    actions: z
+      .object(Object.fromEntries(['approve', 'reject', 'cancel', 'rerun'].map((a) => [a, actionAnswer])) as Record<'approve' | 'reject' | 'cancel' | 'rerun', typeof actionAnswer>)
+      .describe('what the caller may do with it now, and why not (the console shows these; the routes enforce the same rules)'),
   })
   .meta({ id: 'Execution' });
 const executionDetail = execution;

@@ -11,7 +11,7 @@ import type { Logger } from '../../logger';
 import { isFinalStatus } from '../../model/execution';
 import { logsPageMaxBytes } from '../../logs/pageBudget';
 import type { ExecutionTuning } from '../../workflows/types';
-import { requireRole } from '../auth';
+import { type Principal, requireRole } from '../auth';
 import { acceptedView, executionView, linksOf } from '../executionView';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { notFound, parseOrThrow, parseQueryOrThrow, validationError } from '../problem';
@@ -46,7 +46,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     if (!found) throw notFound(`Execution ${id}`);
     return found;
   };
-  const reload = async (id: string) => executionView(deps, (await executions.getExecutionView(pool, id))!);
+  const reload = async (id: string, caller: Principal) => executionView(deps, (await executions.getExecutionView(pool, id))!, caller);
 
   router.post('/executions', requireRole('operator'), async (req, res) => {
     const body = parseOrThrow(executionBody, req.body);
@@ -86,13 +86,13 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
     res.json({
-      items: page.map(({ sortKey: _sortKey, ...item }) => executionView(deps, item)),
+      items: page.map(({ sortKey: _sortKey, ...item }) => executionView(deps, item, req.principal!)),
       nextCursor: items.length > query.limit && last ? encodeCursor([last.sortKey, last.id]) : null,
     });
   });
 
   router.get('/executions/:id', requireRole('viewer'), async (req, res) => {
-    res.json(executionView(deps, await load(req.params.id)));
+    res.json(executionView(deps, await load(req.params.id), req.principal!));
   });
 
   router.get('/executions/:id/logs', requireRole('viewer'), async (req, res) => {
@@ -117,7 +117,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     const execution = await load(req.params.id);
     const body = parseOrThrow(decisionBody, req.body);
     await decideApproval(deps, execution.id, req.principal!.name, { approve, reason: body.reason });
-    res.json(await reload(execution.id));
+    res.json(await reload(execution.id, req.principal!));
   };
   router.post('/executions/:id/approve', requireRole('operator'), decide(true));
   router.post('/executions/:id/reject', requireRole('operator'), decide(false));
