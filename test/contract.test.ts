@@ -152,7 +152,7 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
     interface WriteRoute {
       method: string;
       path: () => string;
-      token?: 'operator' | 'admin';
+      token?: 'viewer' | 'operator' | 'admin';
       cases: () => BadCase[];
     }
 
@@ -229,6 +229,17 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
         cases: () => [
           { what: 'a wrong type', body: { interpreter: 'perl' }, status: 400, code: 'VALIDATION_FAILED', field: 'interpreter' },
           { what: 'a bad regex', body: { parameters: [{ name: 'a', type: 'string', pattern: '(' }] }, status: 400, code: 'VALIDATION_FAILED', field: 'parameters.0.pattern' },
+        ],
+      },
+      {
+        method: 'POST',
+        path: () => `/api/v1/jobs/${ids.job}/preview`,
+        token: 'viewer',
+        cases: () => [
+          { what: 'a wrong type', body: { params: 'tenant=a' }, status: 400, code: 'VALIDATION_FAILED', field: 'params' },
+          { what: 'an unknown field', body: { params: {}, run: true }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+          { what: 'an unknown environment', body: { params: { tenant: 'a' }, environmentId: randomUUID() }, status: 400, code: 'VALIDATION_FAILED', field: 'environmentId' },
+          { what: 'a NUL byte', body: { params: { tenant: 'a\u0000' } }, status: 400, code: 'VALIDATION_FAILED', field: 'params.tenant' },
         ],
       },
       {

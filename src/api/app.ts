@@ -13,6 +13,7 @@ import { notFoundHandler, problemHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
 import { environmentCheckRoutes, type EnvironmentCheckSsh } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
+import { jobToolRoutes } from './routes/jobTools';
 import { logStreamRoutes } from './routes/logStream';
 import { sessionRoutes, signInRoutes } from './routes/session';
 import { tokenRoutes } from './routes/tokens';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(smallBody);
   api.use(sessionRoutes(sessions));
   api.use(catalogRoutes(deps.pool));
+  api.use(jobToolRoutes(deps.pool));
   api.use(environmentCheckRoutes(deps.pool, deps.ssh));
   api.use(executionRoutes(deps));
   api.use(

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 
 import { auditEntityTypes } from '../db/audit';
-import { executionStatuses, outputStreams } from '../model/execution';
+import { executionStatuses, interpreters, outputStreams } from '../model/execution';
 import { errorCodes } from '../errors';
 import { logsPageMaxBytes } from '../logs/pageBudget';
 import { roles, type Role } from './auth';
 import { streamQuery } from './routes/logStream';
+import { previewBody } from './routes/jobTools';
 import { sessionBody } from './routes/session';
 import {
   auditQuery,
@@ -127,6 +128,9 @@ const token = z
     createdBy: z.string().nullable(),
   })
   .meta({ id: 'Token' });
+const runPreview = z
+  .object({ interpreter: z.enum(interpreters), scriptPath: z.string(), argv: z.array(z.string()), commandLine: z.string() })
+  .meta({ id: 'RunPreview' });
 const me = z
   .object({
     login: z.string().describe('the person'),
@@ -277,6 +281,12 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/api/v1/executions/{id}/reject': { post: decision('Reject') },
       '/api/v1/executions/{id}/rerun': {
         post: operation({ summary: 'Start a new execution with the same job, environment and params', role: 'operator', path: idPath, body: rerunBody, status: 202, response: accepted, errors: [400, 404, 409, 503] }),
+      },
+      '/api/v1/jobs/{id}/params-schema': {
+        get: operation({ summary: 'The JSON Schema (2020-12) of a job\'s params, in their positional order (x-order)', role: 'viewer', path: idPath, status: 200, response: z.record(z.string(), z.unknown()), errors: [404] }),
+      },
+      '/api/v1/jobs/{id}/preview': {
+        post: operation({ summary: 'What the host would run for these params (validated like a start); nothing runs', role: 'viewer', path: idPath, body: previewBody, status: 200, response: runPreview, errors: [400, 404] }),
       },
       '/api/v1/session': {
         post: {

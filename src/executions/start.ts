@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { z } from 'zod';
 
 import { getEnvironment } from '../db/environments';
 import * as executions from '../db/executions';
 import { getJob } from '../db/jobs';
 import { getSource } from '../db/sources';
 import { coerceError, MigratorError } from '../errors';
-import { paramsSchemaFor } from '../jobs/parameters';
+import { parseParams } from '../jobs/parameters';
 import { executionSearchAttributes } from '../temporal/searchAttributes';
 import type { ExecutionInput, ExecutionTuning } from '../workflows/types';
 import { jobSnapshotOf, targetSnapshotOf } from '../model/snapshot';
@@ -34,9 +33,6 @@ export interface StartRequest {
 
 export const defaultWorkflowStartTimeoutMs = 10_000;
 
-function fieldErrors(issues: z.core.$ZodIssue[], prefix: string): { path: string; message: string }[] {
-  return issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
-}
 
 /**
  * Starts an execution: validates against the job and environment as they are now, records the
@@ -63,11 +59,7 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
       `The ${archived.join(' and ')} ${archived.length > 1 ? 'are' : 'is'} archived; an admin must restore it before anything runs.`,
     );
   }
-  const parsed = paramsSchemaFor(job.parameters).safeParse(request.params);
-  if (!parsed.success) {
-    const errors = fieldErrors(parsed.error.issues, 'params');
-    throw new MigratorError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
-  }
+  const params = parseParams(job.parameters, request.params);
   requireProductionConfirmation(environment, request.confirmProduction);
   if (await executions.hasPendingStop(pool, job.id, environment.id)) {
     throw new MigratorError(
@@ -84,7 +76,7 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
       id,
       jobId: job.id,
       environmentId: environment.id,
-      params: parsed.data,
+      params: params,
       confirmProduction: request.confirmProduction ?? null,
       startedBy,
       status: environment.production ? 'awaiting_approval' : 'queued',
@@ -114,7 +106,7 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
         staticSummary: `${job.name} on ${environment.name}`,
         staticDetails: [
           `Started by ${row.startedBy}${request.rerunOf ? ` as a rerun of ${request.rerunOf}` : ''}.`,
-          `Params: ${JSON.stringify(parsed.data)}`,
+          `Params: ${JSON.stringify(params)}`,
           `API: /api/v1/executions/${id}`,
         ].join('\n'),
         typedSearchAttributes: executionSearchAttributes({

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { MigratorError } from '../errors';
+
 /** A job's positional parameter, as an admin declares it. */
 export const parameterTypes = ['string', 'integer', 'number', 'boolean', 'email', 'enum'] as const;
 
@@ -164,6 +166,17 @@ export function paramsSchemaFor(defs: ParameterDefinition[]) {
       return undefined;
     },
   });
+}
+
+/**
+ * Validates and normalises an execution's params against the job's parameters; a refusal is
+ * VALIDATION_FAILED naming each field as `params.<name>`.
+ */
+export function parseParams(defs: ParameterDefinition[], params: unknown): ParamValues {
+  const parsed = paramsSchemaFor(defs).safeParse(params);
+  if (parsed.success) return parsed.data;
+  const errors = parsed.error.issues.map((i) => ({ path: ['params', ...i.path.map(String)].join('.'), message: i.message }));
+  throw new MigratorError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
 }
 
 export type ParamValues = Record<string, string | number | boolean | undefined>;

@@ -39,3 +39,17 @@ export function progressPercent(done: number | null, total: number | null): numb
   if (done === null || !total) return null;
   return Math.floor((done / total) * 1000) / 10;
 }
+
+/** The words that run a script of this interpreter on the host, before the script's path. */
+export function interpreterWords(interpreter: Interpreter, nodePath: string | null): string[] {
+  switch (interpreter) {
+    case 'node':
+      return [nodePath ?? 'node'];
+    case 'bash':
+      return ['bash'];
+    case 'python3':
+      return ['python3'];
+    case 'exec':
+      return [];
+  }
+}
