@@ -113,8 +113,10 @@ const executionItem = execution;
 const accepted = z.object({ id: idSchema, status: z.enum(executionStatuses), workflowId: z.string(), links });
 const logPage = z.object({
   lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(outputStreams), ts: timestamp, text: z.string() })),
-  nextAfter: z.number().int(),
+  nextAfter: z.number().int().describe('the last seq of this page: pass it as `after` for the next'),
+  previousBefore: z.number().int().nullable().describe('the first seq of this page when earlier lines exist: pass it as `before` to read upwards'),
   complete: z.boolean(),
+  lineCount: z.number().int().describe('lines stored so far'),
 });
 const token = z
   .object({

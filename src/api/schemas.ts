@@ -116,10 +116,16 @@ export const executionBody = z
 
 export const logsQuery = z
   .object({
-    after: z.coerce.number().int().min(0).default(0),
+    after: z.coerce.number().int().min(0).optional().describe('lines after this seq, oldest first (the default: from the start)'),
+    before: z.coerce.number().int().min(1).optional().describe('the lines just before this seq, for reading upwards'),
+    tail: z.coerce.number().int().min(1).max(5000).optional().describe('the last this many lines'),
     limit: z.coerce.number().int().min(1).max(5000).default(1000),
   })
-  .strict();
+  .strict()
+  .refine((q) => [q.after, q.before, q.tail].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of after, before and tail',
+    path: ['before'],
+  });
 
 const executionStatusList = z
   .string()

@@ -133,3 +133,25 @@ export async function readLines(pool: Pool, executionId: string, after: number, 
   );
   return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text, continued: r.continued }));
 }
+
+/**
+ * A page of stored lines before `before` (the newest of them, within the same budgets), in
+ * order: for reading a log from its tail upwards.
+ */
+export async function readLinesBefore(pool: Pool, executionId: string, before: number, limit: PageLimit): Promise<StoredLine[]> {
+  const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string; continued: boolean }>(
+    `select seq, stream, ts, text, continued
+       from (select seq, stream, ts, text, continued,
+                    row_number() over w as n,
+                    sum(octet_length(text)) over w as bytes_so_far
+               from log_lines
+              where execution_id = $1 and seq < $2
+             window w as (order by seq desc rows between unbounded preceding and current row)
+              order by seq desc
+              limit $3) page
+      where n = 1 or bytes_so_far <= $4
+      order by seq`,
+    [executionId, before, limit.maxLines, limit.maxBytes],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text, continued: r.continued }));
+}

@@ -3,7 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Pool } from 'pg';
 
 import * as executions from '../../db/executions';
-import { readLines } from '../../db/logStore';
+import { readLines, readLinesBefore } from '../../db/logStore';
 import { decideApproval } from '../../executions/decide';
 import { requestCancel } from '../../executions/cancel';
 import { startExecution } from '../../executions/start';
@@ -99,11 +99,17 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     const execution = await load(req.params.id);
     const query = parseQueryOrThrow(logsQuery, req.query);
     // A page ends at `limit` lines or at the byte budget, whichever comes first; `nextAfter` is
-    // its last line either way, so paging to `complete` returns every line once.
-    const lines = await readLines(pool, execution.id, query.after, { maxLines: query.limit, maxBytes: logsPageMaxBytes });
-    const nextAfter = lines.at(-1)?.seq ?? query.after;
+    // its last line either way, so paging to `complete` returns every line once. `before` and
+    // `tail` read upwards from the end; `previousBefore` pages further up.
+    const upwards = query.before ?? (query.tail !== undefined ? Number.MAX_SAFE_INTEGER : undefined);
+    const budget = { maxLines: query.tail ?? query.limit, maxBytes: logsPageMaxBytes };
+    const after = query.after ?? 0;
+    const lines =
+      upwards !== undefined ? await readLinesBefore(pool, execution.id, upwards, budget) : await readLines(pool, execution.id, after, budget);
+    const nextAfter = lines.at(-1)?.seq ?? (upwards !== undefined ? Math.min(upwards - 1, execution.lineCount) : after);
+    const first = lines[0]?.seq;
     const complete = isFinalStatus(execution.status) && nextAfter >= execution.lineCount;
-    res.json({ lines, nextAfter, complete });
+    res.json({ lines, nextAfter, previousBefore: first !== undefined && first > 1 ? first : null, complete, lineCount: execution.lineCount });
   });
 
   router.post('/executions/:id/cancel', requireRole('operator'), async (req, res) => {
