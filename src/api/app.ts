@@ -16,6 +16,7 @@ import { executionRoutes } from './routes/executions';
 import { jobToolRoutes } from './routes/jobTools';
 import { logStreamRoutes } from './routes/logStream';
 import { sessionRoutes, signInRoutes } from './routes/session';
+import { statusStreamRoutes } from './routes/statusStream';
 import { tokenRoutes } from './routes/tokens';
 
 /**
@@ -107,6 +108,10 @@ export function createApp(deps: AppDeps): Express {
   api.use(catalogRoutes(deps.pool));
   api.use(jobToolRoutes(deps.pool));
   api.use(environmentCheckRoutes(deps.pool, deps.ssh));
+  // Before /executions/:id, which would take `events` for an id.
+  api.use(
+    statusStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds, tokenRecheckSeconds: deps.sseTokenRecheckSeconds }),
+  );
   api.use(executionRoutes(deps));
   api.use(
     logStreamRoutes({

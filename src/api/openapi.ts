@@ -9,6 +9,7 @@ import { roles, type Role } from './auth';
 import { streamQuery } from './routes/logStream';
 import { previewBody } from './routes/jobTools';
 import { sessionBody } from './routes/session';
+import { statusStreamQuery } from './routes/statusStream';
 import {
   auditQuery,
   catalogListQuery,
@@ -289,6 +290,12 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       },
       '/api/v1/jobs/{id}/preview': {
         post: operation({ summary: 'What the host would run for these params (validated like a start); nothing runs', role: 'viewer', path: idPath, body: previewBody, status: 200, response: runPreview, errors: [400, 404] }),
+      },
+      '/api/v1/executions/events': {
+        get: {
+          ...operation({ summary: 'Status changes of every execution, new ones included, as server-sent events', role: 'viewer', query: statusStreamQuery, status: 200, errors: [400] }),
+          description: 'Events: `ready` once following; `status` `{id, status, environmentId, jobId}`; `resync` when changes may have been missed (read the list again); `unauthenticated` when the session or token stops being valid.',
+        },
       },
       '/api/v1/session': {
         post: {

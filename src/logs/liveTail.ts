@@ -26,6 +26,22 @@ export interface TailSubscriber {
 }
 
 const channel = 'migrator_executions';
+/** Status changes only, new executions included (db/migrations/0009): the console's history follows it. */
+const statusChannel = 'migrator_execution_status';
+
+/** One execution's new status, as the list-wide feed hands it out. */
+export interface StatusChange {
+  id: string;
+  status: ExecutionStatus;
+  environmentId: string;
+  jobId: string;
+}
+
+/** A follower of every status change; `resync` after the feed may have missed some (a lost connection). */
+export interface StatusSubscriber {
+  onChange(change: StatusChange): void;
+  onResync(): void;
+}
 /**
  * Lines per read. Small enough that a batch is written and dropped before the next young-generation
  * collections would promote it: in `npm run bench -- --only=memory` (1 GiB, three clients) the
@@ -88,6 +104,7 @@ class ExecutionTail {
  */
 export class LiveTails {
   private readonly tails = new Map<string, ExecutionTail>();
+  private readonly statusSubscribers = new Set<StatusSubscriber>();
   private listener: Client | null = null;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -134,6 +151,17 @@ export class LiveTails {
     };
   }
 
+  /** Follows every execution's status changes (new executions included) until the returned function is called. */
+  followStatuses(subscriber: StatusSubscriber): () => void {
+    this.statusSubscribers.add(subscriber);
+    return () => this.statusSubscribers.delete(subscriber);
+  }
+
+  /** How many list-wide status followers this process has. */
+  get statusFollowers(): number {
+    return this.statusSubscribers.size;
+  }
+
   /** How many followers this process has for an execution; undefined when it does not follow it at all. */
   followersOf(executionId: string): number | undefined {
     return this.tails.get(executionId)?.subscribers.size;
@@ -150,6 +178,15 @@ export class LiveTails {
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('the connection ended')));
     client.on('notification', (message) => {
+      if (message.channel === statusChannel && message.payload) {
+        try {
+          const change = JSON.parse(message.payload) as StatusChange;
+          for (const s of this.statusSubscribers) s.onChange(change);
+        } catch (err) {
+          this.logger.warn({ err, payload: message.payload }, 'unreadable status notification');
+        }
+        return;
+      }
       if (message.channel !== channel || !message.payload) return;
       try {
         const { id, seq, status } = JSON.parse(message.payload) as { id: string; seq: number; status: ExecutionStatus };
@@ -160,12 +197,15 @@ export class LiveTails {
     });
     await client.connect();
     await client.query(`listen ${channel}`);
+    await client.query(`listen ${statusChannel}`);
     if (this.stopped) {
       await client.end();
       return;
     }
     this.listener = client;
-    // Notifications sent while nobody listened are lost: re-read every followed execution.
+    // Notifications sent while nobody listened are lost: re-read every followed execution, and
+    // tell the list-wide followers to read the list again.
+    for (const s of this.statusSubscribers) s.onResync();
     await Promise.all(
       [...this.tails].map(async ([id, tail]) => {
         tail.update(await this.readMark(id).catch(() => tail.mark));

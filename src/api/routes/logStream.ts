@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { getExecution, type Execution } from '../../db/executions';
 import { readLines } from '../../db/logStore';
 import { queuePosition } from '../../db/slots';
-import { isSessionValid } from '../../db/sessions';
-import { isTokenValid } from '../../db/tokenValidity';
+import { isStillAuthenticated } from '../../db/principalValidity';
 import type { LiveTails, TailPosition } from '../../logs/liveTail';
 import { streamPageMaxBytes, streamPageMaxLines } from '../../logs/pageBudget';
 import { inPieces } from '../../pieces';
@@ -201,7 +200,7 @@ async function streamLog(deps: LogStreamDeps, { execution, start, principal, res
     let valid = true;
     try {
       // A console session ends with its token, at sign-out and when idle too long.
-      valid = principal.sessionId ? await isSessionValid(deps.pool, principal.sessionId) : await isTokenValid(deps.pool, principal.tokenId);
+      valid = await isStillAuthenticated(deps.pool, principal);
     } catch {
       // PostgreSQL did not answer: no verdict (revoking needs it too); the next check decides.
     } finally {
