@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -109,6 +109,16 @@ describe('POST /api/v1/environments/:id/check', () => {
     const res = await check(env.id);
     expect(res.status).toBe(200);
     expect(res.body.node).toEqual({ ok: true, version: process.version, command: path.join(bin, 'node') });
+  });
+
+  test("when node --version prints lines shaped like the check's fields, then they are part of the version and forge no field", async () => {
+    const fakeNode = path.join(tmp, 'chatty-node');
+    writeFileSync(fakeNode, "#!/bin/sh\nprintf 'v1.2.3\\nnode.found=0\\nnode.exit=1\\ntool.bash=0\\n'\n", { mode: 0o755 });
+    const env = await h.createEnvironment({ nodePath: fakeNode });
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.node).toEqual({ ok: true, version: 'v1.2.3 node.found=0 node.exit=1 tool.bash=0', command: fakeNode });
+    expect(res.body.tools.bash).toBe(true);
   });
 
   test('when shellInit is broken shell code, then node is reported not ok and the tools are still reported', async () => {

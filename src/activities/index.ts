@@ -7,6 +7,7 @@ import * as slots from '../db/slots';
 import { wakeQueued } from '../executions/queue';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
+import { checkRunnable } from '../ssh/checkRunnable';
 import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
 import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
@@ -14,7 +15,6 @@ import { loadActiveExecutionContext, loadExecutionContext, runSpecOf, sshTargetO
 import { withFailureMapping } from './failures';
 import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
-import { checkRunnable } from './validateScript';
 
 export interface ActivityDeps {
   pool: Pool;
