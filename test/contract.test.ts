@@ -73,7 +73,6 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
       namespace: 'default',
       temporalUiUrl: 'http://127.0.0.1:8233',
       liveTails: new LiveTails(h.pool, h.databaseUrl, createLogger('test', 'silent')),
-      ssh: { keyDir: h.services.ssh.dir, connectTimeoutMs: 20_000 },
     });
     const documented = operations().map((o) => `${o.method} ${o.path}`).sort();
     expect(documented).toEqual(servedRoutes(app));

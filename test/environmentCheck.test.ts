@@ -7,6 +7,7 @@ import path from 'node:path';
 import { freePort } from '../scripts/lib/loopbackSshd';
 import { hashToken } from '../src/api/auth';
 import { startHarness, type Harness } from './support/harness';
+import { startOwnApi } from './support/ownApi';
 
 describe('POST /api/v1/environments/:id/check', () => {
   let h: Harness;
@@ -14,7 +15,7 @@ describe('POST /api/v1/environments/:id/check', () => {
   const strangerKeys: string[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ worker: false });
+    h = await startHarness();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'migrator-check-'));
   });
   afterAll(async () => {
@@ -31,6 +32,19 @@ describe('POST /api/v1/environments/:id/check', () => {
       [entityId],
     );
     return rows;
+  }
+
+  /** The statuses of the check workflows started on `taskQueue`, once Temporal's visibility lists them closed (it may lag). */
+  async function checkWorkflowStatuses(taskQueue: string): Promise<string[]> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const statuses: string[] = [];
+      for await (const workflow of h.temporal.workflow.list({ query: `WorkflowType = 'environmentCheck' AND TaskQueue = '${taskQueue}'` })) {
+        statuses.push(workflow.status.name);
+      }
+      if ((statuses.length > 0 && !statuses.includes('RUNNING')) || Date.now() > deadline) return statuses;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   async function tokenOf(role: 'viewer' | 'operator'): Promise<string> {
@@ -69,6 +83,50 @@ describe('POST /api/v1/environments/:id/check', () => {
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinned: false });
     expect(await auditOf(env.id)).toHaveLength(1);
+  });
+
+  test('when an admin other than the bootstrap one checks an unpinned environment, then the audit row of the pin names that admin', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+    const admin = await h.createToken('admin', `ops-${randomBytes(4).toString('hex')}`, 'alice');
+
+    const res = await check(env.id, admin.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ pinned: true });
+    expect((await auditOf(env.id)).map((row) => row.actor)).toEqual(['alice']);
+  });
+
+  test('when three checks of an unpinned environment run at once, then exactly one pins the key and one audit row is written', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+
+    const answers = await Promise.all([check(env.id), check(env.id), check(env.id)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers.map((a) => a.body.pinned).sort()).toEqual([false, false, true]);
+    expect(answers.map((a) => a.body.hostKeyFingerprint)).toEqual(Array.from({ length: 3 }, () => h.services.ssh.hostKeyFingerprint));
+    expect(await auditOf(env.id)).toHaveLength(1);
+  });
+
+  test('when no worker takes the check, then it is 503 UNAVAILABLE after the wait, saying no worker answered, nothing is pinned, and the check cannot run later', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+    const taskQueue = `no-worker-${randomBytes(6).toString('hex')}`;
+    const api = await startOwnApi(h, { taskQueue, environmentCheckTimeoutMs: 2_000 });
+    try {
+      const started = Date.now();
+      const res = await fetch(`${api.url}/api/v1/environments/${env.id}/check`, { method: 'POST', headers: { authorization: `Bearer ${h.adminToken}` } });
+      const elapsed = Date.now() - started;
+      const body = (await res.json()) as { code: string; detail: string };
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(body.code).toBe('UNAVAILABLE');
+      expect(body.detail).toMatch(/no worker answered/i);
+      expect(elapsed).toBeGreaterThanOrEqual(2_000);
+      expect(elapsed).toBeLessThan(8_000);
+    } finally {
+      await api.stop();
+    }
+    expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBeNull();
+    expect(await auditOf(env.id)).toEqual([]);
+    // Closed (by the API, or by its own timeout when that came first), so a worker that comes along later gets nothing of it to run.
+    expect(await checkWorkflowStatuses(taskQueue)).toEqual([expect.stringMatching(/^(TERMINATED|TIMED_OUT)$/)]);
   });
 
   test('when the pinned host key differs from the presented one, then it is 409 HOST_KEY_MISMATCH naming both and nothing is recorded', async () => {

@@ -26,7 +26,6 @@ async function run(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
-    ssh: { keyDir: config.SSH_KEY_DIR, connectTimeoutMs: config.SSH_CONNECT_TIMEOUT_SECONDS * 1000 },
     executionTuning: {
       retryMaxAttempts: config.ACTIVITY_RETRY_MAX_ATTEMPTS,
       retryMaxIntervalSeconds: config.ACTIVITY_RETRY_MAX_INTERVAL_SECONDS,

@@ -196,13 +196,13 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...catalogPaths('environments', 'environment', { body: environmentBody, patch: environmentPatch, view: environment }),
       '/api/v1/environments/{id}/check': {
         post: operation({
-          summary: 'Connect, report (and on first use pin) the host key, report node and tools',
+          summary: 'A worker connects, reports (and on first use pins) the host key, node and the tools; 503 when no worker answers in 30 s',
           role: 'admin',
           path: idPath,
           body: emptyBody,
           status: 200,
           response: hostCheck,
-          errors: [404, 409, 502],
+          errors: [404, 409, 502, 503],
         }),
       },
       ...catalogPaths('sources', 'source', { body: sourceBody, patch: sourcePatch, view: source }),
