@@ -64,7 +64,8 @@ describe('POST /api/v1/environments/:id/check', () => {
       host: h.services.ssh.host,
       port: h.services.ssh.port,
       hostKeyFingerprint: h.services.ssh.hostKeyFingerprint,
-      pinned: true,
+      pinnedBefore: false,
+      pinnedNow: true,
     });
     expect(new Date(first.body.checkedAt).getTime()).not.toBeNaN();
     expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBe(h.services.ssh.hostKeyFingerprint);
@@ -81,7 +82,7 @@ describe('POST /api/v1/environments/:id/check', () => {
 
     const second = await check(env.id);
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinned: false });
+    expect(second.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinnedBefore: true, pinnedNow: false });
     expect(await auditOf(env.id)).toHaveLength(1);
   });
 
@@ -91,16 +92,21 @@ describe('POST /api/v1/environments/:id/check', () => {
 
     const res = await check(env.id, admin.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ pinned: true });
+    expect(res.body).toMatchObject({ pinnedBefore: false, pinnedNow: true });
     expect((await auditOf(env.id)).map((row) => row.actor)).toEqual(['alice']);
   });
 
-  test('when three checks of an unpinned environment run at once, then exactly one pins the key and one audit row is written', async () => {
+  test('when three checks of an unpinned environment run at once, then exactly one pins the key, the others report it pinned before, and one audit row is written', async () => {
     const env = await h.createEnvironment({ hostKeyFingerprint: null });
 
     const answers = await Promise.all([check(env.id), check(env.id), check(env.id)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(answers.map((a) => a.body.pinned).sort()).toEqual([false, false, true]);
+    const flags = answers.map((a) => [a.body.pinnedBefore, a.body.pinnedNow]).sort();
+    expect(flags).toEqual([
+      [false, true],
+      [true, false],
+      [true, false],
+    ]);
     expect(answers.map((a) => a.body.hostKeyFingerprint)).toEqual(Array.from({ length: 3 }, () => h.services.ssh.hostKeyFingerprint));
     expect(await auditOf(env.id)).toHaveLength(1);
   });

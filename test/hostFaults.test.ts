@@ -140,7 +140,7 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
   test('when the API has no keys and the worker has them, then the check of a reachable environment answers 200 from the worker', async () => {
     const checked = await check('good');
     expect(checked.status).toBe(200);
-    expect(checked.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinned: false });
+    expect(checked.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinnedBefore: true, pinnedNow: false });
     await expectApiServing();
   });
 

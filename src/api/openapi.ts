@@ -115,7 +115,10 @@ const hostCheck = z.object({
   host: z.string(),
   port: z.number().int(),
   hostKeyFingerprint: z.string(),
-  pinned: z.boolean().describe('true when this check recorded the fingerprint (none was pinned)'),
+  pinnedBefore: z
+    .boolean()
+    .describe('true when the environment already had this fingerprint pinned (by an admin, an earlier check, or a concurrent check that recorded it first)'),
+  pinnedNow: z.boolean().describe('true when this check recorded the fingerprint, none being pinned; audited with the caller as actor'),
   node: z.object({ ok: z.boolean(), version: z.string().optional(), command: z.string().optional(), error: z.string().optional() }),
   tools: z.record(z.string(), z.boolean()),
   checkedAt: timestamp,
