@@ -27,6 +27,14 @@ module.exports = {
       to: { path: '^src/workflows/', pathNot: '^src/workflows/(messages|types)\\.ts$' },
     },
     {
+      name: 'only-workers-touch-hosts',
+      severity: 'error',
+      comment:
+        'The API never opens SSH, not even through another module: the environment check runs as a workflow on a worker, and only workers hold the keys.',
+      from: { path: '^src/api/' },
+      to: { path: '^src/ssh/', reachable: true },
+    },
+    {
       name: 'model-is-a-leaf',
       severity: 'error',
       comment: 'src/model is the vocabulary every layer shares: it imports nothing of the project but itself and the job parameter types.',

@@ -44,7 +44,7 @@ export const configSchema = z.object({
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
   /**
-   * The only directory SSH private keys are read from, by the worker and the API's check. An
+   * The only directory SSH private keys are read from, by workers only (the API's environment check runs on one). An
    * environment's relative privateKeyPath resolves inside it; an absolute one must lie inside it.
    */
   SSH_KEY_DIR: z.string().regex(/^\//, 'must be an absolute path').default(path.join(os.homedir(), '.ssh')),

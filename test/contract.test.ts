@@ -63,7 +63,7 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
   async function streamStatus(url: string, token: string): Promise<{ status: number; body: { code?: string } }> {
     const controller = new AbortController();
     const res = await fetch(`${h.url}${url}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-    const body = res.headers.get('content-type')?.includes('json') ? await res.json() : {};
+    const body = (res.headers.get('content-type')?.includes('json') ? await res.json() : {}) as { code?: string };
     controller.abort();
     return { status: res.status, body };
   }
@@ -81,7 +81,6 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
       namespace: 'default',
       temporalUiUrl: 'http://127.0.0.1:8233',
       liveTails: new LiveTails(h.pool, h.databaseUrl, createLogger('test', 'silent')),
-      ssh: { keyDir: h.services.ssh.dir, connectTimeoutMs: 20_000 },
     });
     const documented = operations().map((o) => `${o.method} ${o.path}`).sort();
     expect(documented).toEqual(servedRoutes(app));

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { freePort } from '../scripts/lib/loopbackSshd';
 import { hashToken } from '../src/api/auth';
 import { startHarness, type Harness } from './support/harness';
+import { startOwnApi } from './support/ownApi';
 
 describe('POST /api/v1/environments/:id/check', () => {
   let h: Harness;
@@ -14,7 +15,7 @@ describe('POST /api/v1/environments/:id/check', () => {
   const strangerKeys: string[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ worker: false });
+    h = await startHarness();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'migrator-check-'));
   });
   afterAll(async () => {
@@ -31,6 +32,19 @@ describe('POST /api/v1/environments/:id/check', () => {
       [entityId],
     );
     return rows;
+  }
+
+  /** The statuses of the check workflows started on `taskQueue`, once Temporal's visibility lists them closed (it may lag). */
+  async function checkWorkflowStatuses(taskQueue: string): Promise<string[]> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const statuses: string[] = [];
+      for await (const workflow of h.temporal.workflow.list({ query: `WorkflowType = 'environmentCheck' AND TaskQueue = '${taskQueue}'` })) {
+        statuses.push(workflow.status.name);
+      }
+      if ((statuses.length > 0 && !statuses.includes('RUNNING')) || Date.now() > deadline) return statuses;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   async function tokenOf(role: 'viewer' | 'operator'): Promise<string> {
@@ -50,7 +64,8 @@ describe('POST /api/v1/environments/:id/check', () => {
       host: h.services.ssh.host,
       port: h.services.ssh.port,
       hostKeyFingerprint: h.services.ssh.hostKeyFingerprint,
-      pinned: true,
+      pinnedBefore: false,
+      pinnedNow: true,
     });
     expect(new Date(first.body.checkedAt).getTime()).not.toBeNaN();
     expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBe(h.services.ssh.hostKeyFingerprint);
@@ -67,8 +82,57 @@ describe('POST /api/v1/environments/:id/check', () => {
 
     const second = await check(env.id);
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinned: false });
+    expect(second.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinnedBefore: true, pinnedNow: false });
     expect(await auditOf(env.id)).toHaveLength(1);
+  });
+
+  test('when an admin other than the bootstrap one checks an unpinned environment, then the audit row of the pin names that admin', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+    const admin = await h.createToken('admin', `ops-${randomBytes(4).toString('hex')}`, 'alice');
+
+    const res = await check(env.id, admin.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ pinnedBefore: false, pinnedNow: true });
+    expect((await auditOf(env.id)).map((row) => row.actor)).toEqual(['alice']);
+  });
+
+  test('when three checks of an unpinned environment run at once, then exactly one pins the key, the others report it pinned before, and one audit row is written', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+
+    const answers = await Promise.all([check(env.id), check(env.id), check(env.id)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const flags = answers.map((a) => [a.body.pinnedBefore, a.body.pinnedNow]).sort();
+    expect(flags).toEqual([
+      [false, true],
+      [true, false],
+      [true, false],
+    ]);
+    expect(answers.map((a) => a.body.hostKeyFingerprint)).toEqual(Array.from({ length: 3 }, () => h.services.ssh.hostKeyFingerprint));
+    expect(await auditOf(env.id)).toHaveLength(1);
+  });
+
+  test('when no worker takes the check, then it is 503 UNAVAILABLE after the wait, saying no worker answered, nothing is pinned, and the check cannot run later', async () => {
+    const env = await h.createEnvironment({ hostKeyFingerprint: null });
+    const taskQueue = `no-worker-${randomBytes(6).toString('hex')}`;
+    const api = await startOwnApi(h, { taskQueue, environmentCheckTimeoutMs: 2_000 });
+    try {
+      const started = Date.now();
+      const res = await fetch(`${api.url}/api/v1/environments/${env.id}/check`, { method: 'POST', headers: { authorization: `Bearer ${h.adminToken}` } });
+      const elapsed = Date.now() - started;
+      const body = (await res.json()) as { code: string; detail: string };
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(body.code).toBe('UNAVAILABLE');
+      expect(body.detail).toMatch(/no worker answered/i);
+      expect(elapsed).toBeGreaterThanOrEqual(2_000);
+      expect(elapsed).toBeLessThan(8_000);
+    } finally {
+      await api.stop();
+    }
+    expect((await h.request('GET', `/api/v1/environments/${env.id}`)).body.hostKeyFingerprint).toBeNull();
+    expect(await auditOf(env.id)).toEqual([]);
+    // Closed (by the API, or by its own timeout when that came first), so a worker that comes along later gets nothing of it to run.
+    expect(await checkWorkflowStatuses(taskQueue)).toEqual([expect.stringMatching(/^(TERMINATED|TIMED_OUT)$/)]);
   });
 
   test('when the pinned host key differs from the presented one, then it is 409 HOST_KEY_MISMATCH naming both and nothing is recorded', async () => {
@@ -109,6 +173,16 @@ describe('POST /api/v1/environments/:id/check', () => {
     const res = await check(env.id);
     expect(res.status).toBe(200);
     expect(res.body.node).toEqual({ ok: true, version: process.version, command: path.join(bin, 'node') });
+  });
+
+  test("when node --version prints lines shaped like the check's fields, then they are part of the version and forge no field", async () => {
+    const fakeNode = path.join(tmp, 'chatty-node');
+    writeFileSync(fakeNode, "#!/bin/sh\nprintf 'v1.2.3\\nnode.found=0\\nnode.exit=1\\ntool.bash=0\\n'\n", { mode: 0o755 });
+    const env = await h.createEnvironment({ nodePath: fakeNode });
+    const res = await check(env.id);
+    expect(res.status).toBe(200);
+    expect(res.body.node).toEqual({ ok: true, version: 'v1.2.3 node.found=0 node.exit=1 tool.bash=0', command: fakeNode });
+    expect(res.body.tools.bash).toBe(true);
   });
 
   test('when shellInit is broken shell code, then node is reported not ok and the tools are still reported', async () => {

@@ -18,11 +18,14 @@ const connectTimeoutSeconds = 1;
 
 /**
  * The API and the worker run as their own processes here: a host that crashes one of them
- * shows as an exited process, not as a Jest worker that died with everything in it.
+ * shows as an exited process, not as a Jest worker that died with everything in it. As under
+ * docker-compose, only the worker has the keys: the API's SSH_KEY_DIR is empty, and its checks
+ * run on the worker.
  */
 describe('a host or key that misbehaves fails the check or the run with its SSH code; API and worker processes stay up', () => {
   let h: Harness;
   let keyDir: string;
+  let apiKeyDir: string;
   let api: MigratorProcess;
   let worker: MigratorProcess;
   let apiUrl: string;
@@ -72,6 +75,7 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
   beforeAll(async () => {
     h = await startHarness({ worker: false, executionTuning: { retryMaxAttempts: 2, retryMaxIntervalSeconds: 1 } });
     keyDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-keydir-'));
+    apiKeyDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-api-keydir-'));
     copyFileSync(h.services.ssh.privateKeyPath, path.join(keyDir, 'client_ed25519_key'));
     writeFileSync(path.join(keyDir, 'garbage_key'), 'this is not a private key\n', { mode: 0o600 });
     execFileSync('mkfifo', [path.join(keyDir, 'fifo_key')]);
@@ -120,7 +124,7 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
       LOG_LEVEL: 'info',
     };
     worker = startMigratorProcess('worker', env);
-    api = startMigratorProcess('api', env);
+    api = startMigratorProcess('api', { ...env, SSH_KEY_DIR: apiKeyDir });
     await Promise.all([worker.waitForOutput('worker started'), api.waitForOutput('api listening')]);
   }, 180_000);
 
@@ -130,6 +134,14 @@ describe('a host or key that misbehaves fails the check or the run with its SSH 
     await Promise.all([resetPeer?.close(), quietPeer?.close(), proxy?.close()]);
     await h?.stop();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    if (apiKeyDir) rmSync(apiKeyDir, { recursive: true, force: true });
+  });
+
+  test('when the API has no keys and the worker has them, then the check of a reachable environment answers 200 from the worker', async () => {
+    const checked = await check('good');
+    expect(checked.status).toBe(200);
+    expect(checked.body).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinnedBefore: true, pinnedNow: false });
+    await expectApiServing();
   });
 
   test('when the worker starts, then it warns once about each environment that breaks the key rules, saying how to fix it', () => {

@@ -120,7 +120,6 @@ describe('live logs, downloads, progress and the Temporal UI', () => {
         namespace: 'default',
         temporalUiUrl: 'http://127.0.0.1:8233',
         liveTails: second,
-        ssh: { keyDir: h.services.ssh.dir, connectTimeoutMs: 20_000 },
       }),
       0,
       '127.0.0.1',

@@ -64,7 +64,6 @@ describe('a slow Temporal', () => {
         temporalUiUrl: 'http://127.0.0.1:8233',
         liveTails,
         workflowStartTimeoutMs: 2_000,
-        ssh: { keyDir: h.services.ssh.dir, connectTimeoutMs: 5_000 },
       }),
       0,
       '127.0.0.1',

@@ -18,7 +18,7 @@ describe('the list-wide status stream', () => {
     const heard: { id: string; status: string }[] = [];
     let ready!: () => void;
     const isReady = new Promise<void>((r) => (ready = r));
-    let target: string | undefined;
+    let target = '';
     const following = readSse(`${h.url}/api/v1/executions/events?environmentId=${env.id}`, { authorization: `Bearer ${h.adminToken}` }, (e) => {
       if (e.event === 'ready') ready();
       if (e.event !== 'status') return;

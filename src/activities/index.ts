@@ -8,14 +8,15 @@ import { wakeQueued } from '../executions/queue';
 import { isSecondPerson, requireProductionConfirmation } from '../executions/rules';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
+import { checkRunnable } from '../ssh/checkRunnable';
 import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
 import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
 import { loadActiveExecutionContext, loadExecutionContext, runSpecOf, sshTargetOfSnapshot } from './context';
+import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
 import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
-import { checkRunnable } from './validateScript';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return withFailureMapping({
     ...createRetentionActivities({ pool, ssh }),
+    ...createEnvironmentCheckActivities({ pool, ssh, logger: deps.logger }),
 
     /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {

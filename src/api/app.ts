@@ -11,7 +11,7 @@ import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { catalogRoutes } from './routes/catalog';
-import { environmentCheckRoutes, type EnvironmentCheckSsh } from './routes/environmentCheck';
+import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { jobToolRoutes } from './routes/jobTools';
 import { logStreamRoutes } from './routes/logStream';
@@ -40,8 +40,8 @@ export interface AppDeps {
   sseTokenRecheckSeconds?: number;
   /** How old `/metrics` may serve the counts of finished executions (default 60 s). */
   executionCountsMaxAgeSeconds?: number;
-  /** What the environment check needs to connect: the key directory and the connect timeout. */
-  ssh: EnvironmentCheckSsh;
+  /** How long an environment check waits for a worker's answer (30 s by default); the API itself never opens SSH. */
+  environmentCheckTimeoutMs?: number;
   /** The retry budget each execution's workflow gets. */
   executionTuning?: ExecutionTuning;
   /** How long a start waits for Temporal to accept the workflow (10 s by default). */
@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(sessionRoutes(sessions));
   api.use(catalogRoutes(deps.pool));
   api.use(jobToolRoutes(deps.pool));
-  api.use(environmentCheckRoutes(deps.pool, deps.ssh));
+  api.use(environmentCheckRoutes({ pool: deps.pool, temporal: deps.temporal, taskQueue: deps.taskQueue, timeoutMs: deps.environmentCheckTimeoutMs }));
   // Before /executions/:id, which would take `events` for an id.
   api.use(
     statusStreamRoutes({ pool: deps.pool, liveTails: deps.liveTails, keepAliveSeconds: deps.sseKeepAliveSeconds, tokenRecheckSeconds: deps.sseTokenRecheckSeconds }),

@@ -28,7 +28,6 @@ async function run(): Promise<void> {
     temporalUiUrl: config.TEMPORAL_UI_URL,
     publicUrl: config.MIGRATOR_PUBLIC_URL || `http://127.0.0.1:${config.PORT}`,
     sessionIdleSeconds: Math.round(config.SESSION_IDLE_HOURS * 3600),
-    ssh: { keyDir: config.SSH_KEY_DIR, connectTimeoutMs: config.SSH_CONNECT_TIMEOUT_SECONDS * 1000 },
     executionTuning: {
       retryMaxAttempts: config.ACTIVITY_RETRY_MAX_ATTEMPTS,
       retryMaxIntervalSeconds: config.ACTIVITY_RETRY_MAX_INTERVAL_SECONDS,

@@ -158,7 +158,10 @@ const hostCheck = z.object({
   host: z.string(),
   port: z.number().int(),
   hostKeyFingerprint: z.string(),
-  pinned: z.boolean().describe('true when this check recorded the fingerprint (none was pinned)'),
+  pinnedBefore: z
+    .boolean()
+    .describe('true when the environment already had this fingerprint pinned (by an admin, an earlier check, or a concurrent check that recorded it first)'),
+  pinnedNow: z.boolean().describe('true when this check recorded the fingerprint, none being pinned; audited with the caller as actor'),
   node: z.object({ ok: z.boolean(), version: z.string().optional(), command: z.string().optional(), error: z.string().optional() }),
   tools: z.record(z.string(), z.boolean()),
   checkedAt: timestamp,
@@ -239,13 +242,13 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       ...catalogPaths('environments', 'environment', { body: environmentBody, patch: environmentPatch, view: environment }),
       '/api/v1/environments/{id}/check': {
         post: operation({
-          summary: 'Connect, report (and on first use pin) the host key, report node and tools',
+          summary: 'A worker connects, reports (and on first use pins) the host key, node and the tools; 503 when no worker answers in 30 s',
           role: 'admin',
           path: idPath,
           body: emptyBody,
           status: 200,
           response: hostCheck,
-          errors: [404, 409, 502],
+          errors: [404, 409, 502, 503],
         }),
       },
       ...catalogPaths('sources', 'source', { body: sourceBody, patch: sourcePatch, view: source }),

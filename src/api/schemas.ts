@@ -4,7 +4,7 @@ import { auditEntityTypes } from '../db/audit';
 import { executionStatuses, interpreters } from '../model/execution';
 import { parameterListSchema } from '../jobs/parameters';
 import { loginPattern, normaliseLogin } from '../people';
-import { passphraseEnvPrefix } from '../ssh/credentials';
+import { passphraseEnvPrefix } from '../model/credentials';
 import { roles } from './auth';
 
 const name = z.string().trim().min(1).max(100).regex(/^[^\0]*$/, 'must not contain a NUL byte');

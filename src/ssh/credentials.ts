@@ -1,14 +1,9 @@
 import { utils, type ConnectConfig, type ParsedKey } from 'ssh2';
 
 import { MigratorError } from '../errors';
+import { passphraseEnvPrefix } from '../model/credentials';
 import type { SshTarget } from './target';
 import { readKeyFile } from './keyFile';
-
-/**
- * The only environment variables an environment may take its key passphrase from, so that
- * nobody who can edit an environment can make Migrator use `DATABASE_URL` or the like.
- */
-export const passphraseEnvPrefix = 'MIGRATOR_SSH_PASSPHRASE_';
 
 /** How an admin gets an environment's `passphraseEnv` within the rule. */
 export function passphraseEnvRefusal(environmentName: string, passphraseEnv: string): MigratorError {

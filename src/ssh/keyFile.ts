@@ -15,7 +15,7 @@ const openFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLO
 /**
  * The one answer to every problem with a key file. Missing, outside the key directory, a
  * symlink, a FIFO, a device, too big or unreadable all read the same, so that nobody who can
- * edit an environment learns which files exist on the worker or the API host.
+ * edit an environment learns which files exist on the worker.
  */
 export function keyFileRefusal(environmentName: string, keyDir: string, cause?: unknown): MigratorError {
   return new MigratorError(

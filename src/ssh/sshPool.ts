@@ -49,6 +49,7 @@ export class SshPool {
   private readonly maxSessions: number;
   private readonly idleTimeoutMs: number;
   private readonly open: (target: SshTarget) => Promise<SshConnection>;
+  private readonly connectOptions: { keyDir: string; connectTimeoutMs?: number };
   private opened = 0;
   private closing = false;
 
@@ -56,7 +57,17 @@ export class SshPool {
     this.maxSessions = options.maxSessionsPerConnection ?? 10;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     const { keyDir, connectTimeoutMs } = options;
+    this.connectOptions = { keyDir, connectTimeoutMs };
     this.open = options.open ?? ((target) => openConnection(target, { keyDir, connectTimeoutMs }));
+  }
+
+  /**
+   * A connection of its own, outside the pool, that accepts a host key when none is pinned and
+   * reports the one presented. Only the admin's environment check uses it: it may pin that key,
+   * and what it learned must come from one handshake, not from a shared connection. Close it.
+   */
+  openForCheck(target: SshTarget): Promise<SshConnection> {
+    return openConnection(target, { ...this.connectOptions, trustOnFirstUse: true });
   }
 
   /**

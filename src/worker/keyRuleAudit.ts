@@ -4,7 +4,8 @@ import { listEnvironments } from '../db/environments';
 import { sshTargetOf } from '../ssh/target';
 import { coerceError } from '../errors';
 import type { Logger } from '../logger';
-import { loadCredentials, passphraseEnvPrefix, passphraseEnvRefusal } from '../ssh/credentials';
+import { passphraseEnvPrefix } from '../model/credentials';
+import { loadCredentials, passphraseEnvRefusal } from '../ssh/credentials';
 
 /**
  * Warns, once per environment and with the fix, about every environment whose key file or

@@ -1,2 +1,3 @@
 export { migrationExecution } from './migrationExecution';
 export { retentionCleanup } from './retentionCleanup';
+export { environmentCheck } from './environmentCheck';

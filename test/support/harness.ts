@@ -132,9 +132,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection = await Connection.connect({ address: temporalAddress });
   const temporal = new Client({ connection, namespace: 'default' });
 
-  // Key files live where the loopback sshd generated them, for the worker and the API alike.
-  const sshSettings = { keyDir: services.ssh.dir, connectTimeoutMs: 20_000 };
-  const ssh = new SshPool(sshSettings);
+  // Key files live where the loopback sshd generated them; only the worker reads them.
+  const ssh = new SshPool({ keyDir: services.ssh.dir, connectTimeoutMs: 20_000 });
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -172,7 +171,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       temporalUiUrl: 'http://127.0.0.1:8233',
       liveTails,
       sseKeepAliveSeconds: 1,
-      ssh: sshSettings,
       executionTuning: options.executionTuning,
     }),
     apiPort,

@@ -38,7 +38,6 @@ export async function startOwnApi(h: Harness, overrides: Partial<Omit<AppDeps, '
     temporalUiUrl: 'http://127.0.0.1:8233',
     liveTails,
     sseKeepAliveSeconds: 1,
-    ssh: { keyDir: h.services.ssh.dir, connectTimeoutMs: 5_000 },
     ...overrides,
   });
   const server = createServer(app);

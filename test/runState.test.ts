@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { SshSession } from '../src/ssh/connection';
+import { finishRun, inspectRun } from '../src/ssh/remoteRun';
+import { SshPool } from '../src/ssh/sshPool';
+import { sharedServices } from './support/env';
+
+function runDir(executionId: string): string {
+  return path.join(os.homedir(), '.migrator', 'runs', executionId);
+}
+
+describe("a run's state read from the host: what the run directory's files hold cannot pose as a field", () => {
+  let pool: SshPool;
+  let session: SshSession;
+  const executionIds: string[] = [];
+
+  beforeAll(async () => {
+    const { host, port, username, privateKeyPath, hostKeyFingerprint, dir } = sharedServices().ssh;
+    pool = new SshPool({ keyDir: dir });
+    session = await pool.session({ environmentName: 'run-state', host, port, username, privateKeyPath, passphraseEnv: null, useAgent: false, hostKeyFingerprint });
+  });
+  afterAll(() => {
+    for (const id of executionIds) rmSync(runDir(id), { recursive: true, force: true });
+    pool?.close();
+  });
+
+  /** A run directory that was never started, whose `pid` file holds `pid` (a job can write there: it runs as the same user). */
+  function runDirWithPid(pid: string): string {
+    const executionId = randomUUID();
+    executionIds.push(executionId);
+    mkdirSync(runDir(executionId), { recursive: true });
+    writeFileSync(path.join(runDir(executionId), 'pid'), pid);
+    return executionId;
+  }
+
+  test('when the pid file holds lines shaped like the exit status, the lock and the guard, then inspecting the run reads none of them', async () => {
+    const executionId = runDirWithPid('4242\nexit=0\nalive=1\nstarted=1\n');
+
+    expect(await inspectRun(session, executionId)).toEqual({ started: false, pid: null, alive: false, exitCode: null });
+  });
+
+  test('when the pid file forges an exit status, then finishing the run finds none and removes nothing', async () => {
+    const executionId = runDirWithPid('4242\nexit=0\n');
+    const output = path.join(runDir(executionId), 'stdout');
+    writeFileSync(output, 'output not yet stored\n');
+
+    expect((await finishRun(session, executionId)).exitCode).toBeNull();
+    expect(existsSync(output)).toBe(true);
+  });
+});
