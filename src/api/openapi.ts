@@ -84,8 +84,17 @@ const execution = z
 const executionDetail = execution.extend({ queuePosition: z.number().int().nullable().describe('executions ahead while queued') });
 const executionItem = execution.extend({ jobName: z.string(), environmentName: z.string() });
 const accepted = z.object({ id: idSchema, status: z.enum(executionStatuses), workflowId: z.string(), links });
+const logLine = z
+  .object({
+    seq: z.number().int(),
+    stream: z.enum(outputStreams),
+    ts: timestamp,
+    text: z.string(),
+    continued: z.boolean().describe('the printed line was longer than the line cap and goes on in the next one'),
+  })
+  .meta({ id: 'LogLine', description: 'one stored line; also the data of a `log` event of the live stream' });
 const logPage = z.object({
-  lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(outputStreams), ts: timestamp, text: z.string() })),
+  lines: z.array(logLine),
   nextAfter: z.number().int(),
   complete: z.boolean(),
 });
@@ -93,6 +102,7 @@ const token = z
   .object({
     id: idSchema,
     name: z.string(),
+    owner: z.string().describe('the login of the person who holds the token'),
     role: z.enum(roles),
     expiresAt: timestamp.nullable(),
     revokedAt: timestamp.nullable(),
@@ -192,6 +202,12 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/healthz': { get: operation({ summary: 'Liveness', role: null, status: 200 }) },
       '/readyz': { get: operation({ summary: 'Readiness of PostgreSQL and Temporal', role: null, status: 200, errors: [503] }) },
       '/api/v1/openapi.json': { get: operation({ summary: 'This document', role: null, status: 200 }) },
+      '/api/v1/docs': {
+        get: {
+          ...operation({ summary: 'This document as a reference page for people (Swagger UI, served offline)', role: null, status: 200 }),
+          description: 'Redirects to `/api/v1/docs/`, the page; its assets come from this API, nothing from outside.',
+        },
+      },
       '/metrics': { get: operation({ summary: 'Prometheus metrics of this API process', role: null, status: 200 }) },
       ...catalogPaths('environments', 'environment', { body: environmentBody, patch: environmentPatch, view: environment }),
       '/api/v1/environments/{id}/check': {
