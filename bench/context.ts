@@ -1,7 +1,7 @@
 import { createMigratorClient, dataOrThrow } from '@migrator/api-client';
 import { Pool } from 'pg';
 
-import { ensureJob as ensureCatalogJob, ensureSource, type EnvironmentBody, type JobBody } from '../scripts/lib/catalog';
+import { ensureJob as ensureCatalogJob, ensureSource, type JobBody } from '../scripts/lib/catalog';
 import { loopbackEnvironment, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
 import type { Stack } from '../scripts/lib/stack';
 import { BenchApi } from './api';
@@ -32,7 +32,7 @@ export async function registerCatalog(
   const api = new BenchApi(createMigratorClient({ baseUrl: stack.apiUrl, token: stack.adminToken }));
   const source = await ensureSource(api.client, { name: 'bench', system: 'bench', description: 'npm run bench' });
   const environment = dataOrThrow(
-    await api.client.POST('/api/v1/environments', { body: { ...(loopbackEnvironment(sshd, 'bench') as EnvironmentBody), maxConcurrency: 50 } }),
+    await api.client.POST('/api/v1/environments', { body: { ...loopbackEnvironment(sshd, 'bench'), maxConcurrency: 50 } }),
   );
   const jobs = {
     bulk: await ensureJob(api, 'bench-bulk', source.id, scripts.bulk, [{ name: 'lines', type: 'integer', min: 1 }]),

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 import { createMigratorClient, dataOrThrow } from '@migrator/api-client';
 
-import { ensureJob, ensureSource, type EnvironmentBody } from './lib/catalog';
+import { ensureJob, ensureSource } from './lib/catalog';
 import { loopbackEnvironment, startLoopbackSshd, type LoopbackSshd } from './lib/loopbackSshd';
 import { cacheDir, startStack, type Stack } from './lib/stack';
 
@@ -28,7 +28,7 @@ async function run(): Promise<boolean> {
 
     const source = await ensureSource(client, { name: 'iclinic', system: 'iclinic', description: 'iClinic exports' });
     // A new environment per run: the loopback sshd has a new port and host key each time.
-    const environment = dataOrThrow(await client.POST('/api/v1/environments', { body: loopbackEnvironment(sshd, 'demo') as EnvironmentBody }));
+    const environment = dataOrThrow(await client.POST('/api/v1/environments', { body: loopbackEnvironment(sshd, 'demo') }));
     const job = await ensureJob(client, {
       name: 'orchestrate-import',
       sourceId: source.id,
