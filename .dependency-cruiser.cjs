@@ -41,6 +41,14 @@ module.exports = {
       from: { path: '^src/model/' },
       to: { path: '^src/', pathNot: '^src/(model/|jobs/parameters\\.ts$)' },
     },
+    {
+      name: 'api-client-stands-alone',
+      severity: 'error',
+      comment:
+        'packages/api-client is what the console and the CLI install: it may use openapi-fetch and nothing of the server, the scripts or Node (it runs in browsers too).',
+      from: { path: '^packages/api-client/' },
+      to: { pathNot: '^(packages/api-client/|node_modules/(openapi-fetch|openapi-typescript-helpers)/)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,15 +1,17 @@
+import { createMigratorClient, dataOrThrow } from '@migrator/api-client';
 import { Pool } from 'pg';
 
+import { ensureJob as ensureCatalogJob, ensureSource, type JobBody } from '../scripts/lib/catalog';
 import { loopbackEnvironment, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
-import { MigratorApi } from './api';
+import type { Stack } from '../scripts/lib/stack';
+import { BenchApi } from './api';
 import { type CpuGroup, pidsNamed, processTree } from './measure';
 import type { BenchScripts } from './scripts';
-import type { BenchStack } from './stack';
 
 /** Everything an item needs: the running stack, the registered objects, and a way to reach the host. */
 export interface BenchContext {
-  stack: BenchStack;
-  api: MigratorApi;
+  stack: Stack;
+  api: BenchApi;
   sshd: LoopbackSshd;
   scripts: BenchScripts;
   /** The bench's own connections to the bench database (setup, baselines, checks). */
@@ -23,13 +25,15 @@ export interface BenchContext {
 
 /** Environment, source and the three jobs, through the API as an admin would register them. */
 export async function registerCatalog(
-  stack: BenchStack,
+  stack: Stack,
   sshd: LoopbackSshd,
   scripts: BenchScripts,
 ): Promise<Pick<BenchContext, 'api' | 'environmentId' | 'sourceId' | 'jobs'>> {
-  const api = new MigratorApi(stack.apiUrl, stack.adminToken);
-  const source = await api.findOrCreate('sources', { name: 'bench', system: 'bench', description: 'npm run bench' });
-  const environment = await api.call<{ id: string }>('POST', '/environments', { ...loopbackEnvironment(sshd, 'bench'), maxConcurrency: 50 });
+  const api = new BenchApi(createMigratorClient({ baseUrl: stack.apiUrl, token: stack.adminToken }));
+  const source = await ensureSource(api.client, { name: 'bench', system: 'bench', description: 'npm run bench' });
+  const environment = dataOrThrow(
+    await api.client.POST('/api/v1/environments', { body: { ...loopbackEnvironment(sshd, 'bench'), maxConcurrency: 50 } }),
+  );
   const jobs = {
     bulk: await ensureJob(api, 'bench-bulk', source.id, scripts.bulk, [{ name: 'lines', type: 'integer', min: 1 }]),
     paced: await ensureJob(api, 'bench-paced', source.id, scripts.paced, [
@@ -41,16 +45,9 @@ export async function registerCatalog(
   return { api, environmentId: environment.id, sourceId: source.id, jobs };
 }
 
-/** Finds the job by name and points it at this run's script (the temp dir changes every run). */
-export async function ensureJob(
-  api: MigratorApi,
-  name: string,
-  sourceId: string,
-  scriptPath: string,
-  parameters: Record<string, unknown>[],
-): Promise<string> {
-  const job = await api.findOrCreate('jobs', { name, sourceId, scriptPath, interpreter: 'node', timeoutSeconds: 3600, parameters });
-  await api.call('PATCH', `/jobs/${job.id}`, { scriptPath });
+/** The job of that name, pointed at this run's script (the temp dir changes every run). */
+export async function ensureJob(api: BenchApi, name: string, sourceId: string, scriptPath: string, parameters: JobBody['parameters']): Promise<string> {
+  const job = await ensureCatalogJob(api.client, { name, sourceId, scriptPath, interpreter: 'node', timeoutSeconds: 3600, parameters });
   return job.id;
 }
 

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
+import { freePort, startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
+import { startStack, type Stack } from '../scripts/lib/stack';
 import { type BenchContext, createBenchPool, registerCatalog, sshArgs } from './context';
 import { benchConcurrency } from './items/concurrency';
 import { benchDispatch } from './items/dispatch';
@@ -14,7 +16,6 @@ import { benchPipeline } from './items/pipeline';
 import { CpuAccount, formatMs, median, runCommand } from './measure';
 import { describeMachine, describeTree, type ItemOutput, renderReport, renderTable } from './report';
 import { writeBenchScripts } from './scripts';
-import { type BenchStack, startBenchStack } from './stack';
 
 /**
  * `npm run bench [-- --only=pipeline,latency] [--skip=memory] [--memory-mib=1024] [--profile-worker]
@@ -127,7 +128,7 @@ async function main(): Promise<number> {
   say(`items: ${options.items.join(', ') || '(none)'}; work dir ${workDir}`);
 
   let sshd: LoopbackSshd | undefined;
-  let stack: BenchStack | undefined;
+  let stack: Stack | undefined;
   let ctx: BenchContext | undefined;
   let machine: string[] = [];
   let stopping = false;
@@ -152,11 +153,16 @@ async function main(): Promise<number> {
     sshd = await startLoopbackSshd({ baseDir: path.join(workDir, 'sshd') });
     say(`SSH: sshd on ${sshd.host}:${sshd.port} (pid ${sshd.pid})`);
     const scripts = writeBenchScripts(path.join(workDir, 'scripts'));
-    stack = await startBenchStack(say, {
+    stack = await startStack(say, {
       databaseUrl,
       workDir,
+      temporal: 'own',
+      // The bench's own token, whatever MIGRATOR_ADMIN_TOKEN a shell may carry.
+      adminToken: randomBytes(24).toString('hex'),
+      port: await freePort(),
+      sshKeyDir: sshd.dir,
+      env: options.stackEnv,
       nodeFlags: options.nodeFlags,
-      env: { SSH_KEY_DIR: sshd.dir, ...options.stackEnv },
       ...(options.profileWorker ? { workerNodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.join(workDir, 'profiles')}`] } : {}),
     });
     const db = createBenchPool(databaseUrl);
@@ -200,7 +206,7 @@ async function main(): Promise<number> {
   out.notes.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   out.notes.push(
     `Stack: a headless Temporal dev server of the bench's own (fresh database file), PostgreSQL database ${new URL(databaseUrl).pathname.slice(1)} ` +
-      `(log_lines truncated before each item and at the end), worker and API started with tsx as by \`npm run demo\`, ` +
+      `(log_lines truncated before each item and at the end), worker and API started by the launcher of \`npm run dev\` and \`npm run demo\` (node with tsx's loader), ` +
       `an OpenSSH server on 127.0.0.1 with fresh keys; scripts are node programs in a temp dir run by that sshd as ${os.userInfo().username}.`,
     `Every SSH exec starts a login shell: sshd runs bash, which sources ~/.bashrc, which runs \`pyenv init\` here ` +
       `(sourcing it took ${formatMs(sessionCost.bashrcMs)} in this run; a whole \`ssh … true\` ${formatMs(sessionCost.sshTrueMs)}, medians of 5, ` +

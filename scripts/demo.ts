@@ -1,32 +1,20 @@
 import path from 'node:path';
 
+import { createMigratorClient, dataOrThrow } from '@migrator/api-client';
+
+import { ensureJob, ensureSource } from './lib/catalog';
 import { loopbackEnvironment, startLoopbackSshd, type LoopbackSshd } from './lib/loopbackSshd';
-import { readSse } from './lib/sseClient';
 import { cacheDir, startStack, type Stack } from './lib/stack';
 
 /**
  * `npm run demo`: brings up what is missing, registers a sample source, environment and job,
  * runs one real migration over SSH on loopback, streams its log, and exits 0 only if it succeeded.
+ * The job is brought to this checkout's script on every run: the database is shared with any
+ * other checkout's demo, and a job left pointing at another clone's path would run that one.
  */
 const say = (line: string): void => console.log(`demo | ${line}`);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the demo reads JSON answers loosely
-async function call(stack: Stack, method: string, urlPath: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${stack.apiUrl}/api/v1${urlPath}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${urlPath} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** Finds a named object or creates it, so the demo can run again and again on one database. */
-async function findOrCreate(stack: Stack, collection: string, body: { name: string } & Record<string, unknown>) {
-  const { items } = await call(stack, 'GET', `/${collection}`);
-  return items.find((item: { name: string }) => item.name === body.name) ?? call(stack, 'POST', `/${collection}`, body);
-}
+const demoScript = path.resolve(__dirname, '..', 'demo', 'orchestrate-import.js');
 
 async function run(): Promise<boolean> {
   let sshd: LoopbackSshd | undefined;
@@ -36,13 +24,15 @@ async function run(): Promise<boolean> {
     sshd = await startLoopbackSshd({ baseDir: path.join(cacheDir, 'demo-sshd') });
     say(`SSH: sshd on ${sshd.host}:${sshd.port}, host key ${sshd.hostKeyFingerprint}`);
     stack = await startStack(say, { sshKeyDir: sshd.dir });
+    const client = createMigratorClient({ baseUrl: stack.apiUrl, token: stack.adminToken });
 
-    const source = await findOrCreate(stack, 'sources', { name: 'iclinic', system: 'iclinic', description: 'iClinic exports' });
-    const environment = await call(stack, 'POST', '/environments', loopbackEnvironment(sshd, 'demo'));
-    const job = await findOrCreate(stack, 'jobs', {
+    const source = await ensureSource(client, { name: 'iclinic', system: 'iclinic', description: 'iClinic exports' });
+    // A new environment per run: the loopback sshd has a new port and host key each time.
+    const environment = dataOrThrow(await client.POST('/api/v1/environments', { body: loopbackEnvironment(sshd, 'demo') }));
+    const job = await ensureJob(client, {
       name: 'orchestrate-import',
       sourceId: source.id,
-      scriptPath: path.resolve(__dirname, '..', 'demo', 'orchestrate-import.js'),
+      scriptPath: demoScript,
       interpreter: 'node',
       timeoutSeconds: 300,
       parameters: [
@@ -53,22 +43,35 @@ async function run(): Promise<boolean> {
         { name: 'patientId', type: 'string', required: false },
       ],
     });
-    say(`registered source "${source.name}", environment "${environment.name}", job "${job.name}"`);
+    say(`registered source "${source.name}", environment "${environment.name}", job "${job.name}" (${job.scriptPath})`);
 
     const params = { sistema: 'iclinic', usuario: 'ana@clinic.example', practitionerId: 1234, medproPractId: 'MP-5678', patientId: "P-42 (o'neil)" };
-    const started = await call(stack, 'POST', '/executions', { jobId: job.id, environmentId: environment.id, params });
+    const started = dataOrThrow(await client.POST('/api/v1/executions', { body: { jobId: job.id, environmentId: environment.id, params } }));
     say(`execution ${started.id} accepted (${started.status}); Temporal UI: ${started.links.temporalUi}`);
 
-    // Follow the live log as the API serves it to any client: server-sent events.
-    await readSse(`${stack.apiUrl}/api/v1/executions/${started.id}/logs/stream`, { authorization: `Bearer ${stack.adminToken}` }, (event) => {
-      const data = JSON.parse(event.data);
-      if (event.event === 'status') say(`status: ${data.status}`);
-      if (event.event === 'log') console.log(`  ${String(data.seq).padStart(3)} ${data.stream === 'stderr' ? 'ERR' : 'out'} | ${data.text}`);
-      return event.event !== 'end';
+    // The live log as any client gets it: server-sent events, resumed if the connection drops.
+    await client.followLog(started.id, {
+      onStatus: (status) => say(`status: ${status}`),
+      onLine(seq, read) {
+        const line = read();
+        console.log(`  ${String(seq).padStart(3)} ${line.stream === 'stderr' ? 'ERR' : 'out'} | ${line.text}`);
+      },
+      onReconnect: ({ lastSeq }) => say(`log stream interrupted after line ${lastSeq}; following again...`),
     });
-    const execution = await call(stack, 'GET', `/executions/${started.id}`);
-    say(`finished ${execution.status}${execution.errorCode ? ` (${execution.errorCode}: ${execution.errorMessage})` : ''}, exit code ${execution.exitCode}, ${execution.lineCount} lines stored`);
+    const execution = dataOrThrow(await client.GET('/api/v1/executions/{id}', { params: { path: { id: started.id } } }));
+    say(
+      `finished ${execution.status}${execution.errorCode ? ` (${execution.errorCode}: ${execution.errorMessage})` : ''}, ` +
+        `exit code ${execution.exitCode}, ${execution.lineCount} lines stored`,
+    );
     say(`inspect the run in the Temporal UI: ${started.links.temporalUi}`);
+    if (stack.ownsTemporal) {
+      say(
+        'that Temporal UI stops with this demo, which exits now. `npm run dev` starts it again, with this run in its history, ' +
+          'and keeps it up until Ctrl-C, beside the API on http://127.0.0.1:8080/api/v1 and its reference page at /api/v1/docs.',
+      );
+    } else {
+      say(`that Temporal UI belongs to the Temporal server already running at ${stack.temporalAddress}, so it stays up after the demo.`);
+    }
     return execution.status === 'succeeded';
   } finally {
     await stack?.stop();

@@ -4,9 +4,10 @@ import { startStack } from './lib/stack';
 async function run(): Promise<void> {
   const say = (line: string): void => console.log(`dev | ${line}`);
   const stack = await startStack(say, { port: process.env.PORT ? Number(process.env.PORT) : 8080 });
-  say(`API:         ${stack.apiUrl}/api/v1`);
-  say(`Admin token: ${process.env.MIGRATOR_ADMIN_TOKEN ? '(from MIGRATOR_ADMIN_TOKEN)' : stack.adminToken}`);
-  say(`Temporal UI: ${stack.temporalUiUrl}`);
+  say(`API:           ${stack.apiUrl}/api/v1`);
+  say(`API reference: ${stack.apiUrl}/api/v1/docs`);
+  say(`Admin token:   ${process.env.MIGRATOR_ADMIN_TOKEN ? '(from MIGRATOR_ADMIN_TOKEN)' : stack.adminToken}`);
+  say(`Temporal UI:   ${stack.temporalUiUrl ?? '(none known; set TEMPORAL_UI_URL)'}`);
   say('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -1,4 +1,4 @@
-import { readSse } from '../scripts/lib/sseClient';
+import { readSse } from './support/rawSse';
 import { linesBeforeRelease, startCountingRun } from './support/countingRun';
 import { isFinished, startHarness, type Harness } from './support/harness';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { readSse, type SseEvent } from '../scripts/lib/sseClient';
+import { readSse, type SseEvent } from './support/rawSse';
 import { createApp } from '../src/api/app';
 import { startServer } from '../src/api/server';
 import { createLogger } from '../src/logger';

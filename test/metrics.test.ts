@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { freePort } from '../scripts/lib/loopbackSshd';
 import { stopChild } from '../scripts/lib/processes';
-import { readSse } from '../scripts/lib/sseClient';
+import { readSse } from './support/rawSse';
 import { startOwnApi, type OwnApi } from './support/ownApi';
 import { isFinished, startHarness, type Harness } from './support/harness';
 

@@ -1,4 +1,4 @@
-import { readSse, type SseEvent } from '../scripts/lib/sseClient';
+import { readSse, type SseEvent } from './support/rawSse';
 import { startOwnApi, type OwnApi } from './support/ownApi';
 import { startHarness, type Harness } from './support/harness';
 

@@ -1,6 +1,6 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
-import { readSse, type SseEvent } from '../scripts/lib/sseClient';
+import { readSse, type SseEvent } from './support/rawSse';
 import { startOwnApi, type OwnApi } from './support/ownApi';
 import { isFinished, startHarness, type Harness } from './support/harness';
 

@@ -1,4 +1,4 @@
-import { readSse } from '../scripts/lib/sseClient';
+import { readSse } from './support/rawSse';
 import { isFinished, startHarness, type Harness } from './support/harness';
 
 describe('the list-wide status stream', () => {

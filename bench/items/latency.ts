@@ -35,10 +35,9 @@ export async function benchLatency(ctx: BenchContext, out: ItemOutput): Promise<
   const toWorker: number[] = [];
   const workerToClient: number[] = [];
   const printedAt: number[] = [];
-  const followed = await followLogStream(ctx.stack.apiUrl, ctx.stack.adminToken, id, {
-    withData: true,
-    onLog(_seq, data, receivedAt) {
-      const { text, ts } = JSON.parse(data!) as { text: string; ts: string };
+  const followed = await followLogStream(ctx.api.client, id, {
+    onLog(_seq, line, receivedAt) {
+      const { text, ts } = line();
       const printed = Number(text.slice(0, text.indexOf(' ')));
       const split = Date.parse(ts);
       delays.push(receivedAt - printed);

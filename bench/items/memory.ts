@@ -30,7 +30,7 @@ export async function benchMemory(ctx: BenchContext, out: ItemOutput, bytes: num
     ctx.say(`memory: Migrator runs bulk.js ${lines} (${mib.toFixed(0)} MiB), ${followers} SSE clients follow it...`);
     id = await ctx.api.start(ctx.jobs.bulk, ctx.environmentId, { lines });
     const clients = Array.from({ length: followers }, async () => {
-      const result = await followLogStream(ctx.stack.apiUrl, ctx.stack.adminToken, id);
+      const result = await followLogStream(ctx.api.client, id);
       return { result, ms: performance.now() - started };
     });
     const [done, ...followed] = await Promise.all([ctx.api.waitSucceeded(id, lines, 1000), ...clients]);

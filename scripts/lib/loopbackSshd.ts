@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import type { EnvironmentBody } from './catalog';
 import { stopChild } from './processes';
 
 /** A real OpenSSH server on 127.0.0.1 with generated keys, for the demo and integration tests. */
@@ -124,7 +125,7 @@ export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Prom
  * The `POST /environments` body for this sshd. A new environment per run (the name carries the
  * port and a timestamp): the loopback sshd has a new port and host key each time.
  */
-export function loopbackEnvironment(sshd: LoopbackSshd, prefix: string): Record<string, unknown> {
+export function loopbackEnvironment(sshd: LoopbackSshd, prefix: string): EnvironmentBody {
   return {
     name: `${prefix}-loopback-${sshd.port}-${Date.now()}`,
     host: sshd.host,

@@ -14,17 +14,53 @@ import { startDevServer, type DevServer } from './temporalDevServer';
 
 export const cacheDir = path.join(process.env.MIGRATOR_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'migrator'));
 const repoRoot = path.resolve(__dirname, '..', '..');
+export const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/migrator';
 
+/** A running Migrator: its worker and API processes, and the Temporal dev server when it started one. */
 export interface Stack {
   apiUrl: string;
   adminToken: string;
+  databaseUrl: string;
   temporalAddress: string;
-  temporalUiUrl: string;
+  /** The Temporal UI, or null when the Temporal server in use has none this stack knows of. */
+  temporalUiUrl: string | null;
+  /** True when this stack started the Temporal dev server, so it (and its UI) stops with it. */
+  ownsTemporal: boolean;
   logDir: string;
+  /** The node processes running `src/worker/main.ts` and `src/api/main.ts`. */
+  workerPid: number;
+  apiPid: number;
+  /** The Temporal dev server this stack started, or null. */
+  temporalPid: number | null;
   stop(): Promise<void>;
 }
 
 export type Say = (line: string) => void;
+
+export interface StackOptions {
+  /** DATABASE_URL, or the default local database. */
+  databaseUrl?: string;
+  /**
+   * `shared` (dev, demo): the server on 127.0.0.1:7233 when one answers, else a dev server with
+   * its UI on 7233/8233 whose history is kept in the cache directory. `own` (bench): always a
+   * headless dev server of its own on free ports with a fresh database file in `workDir`, so it
+   * shares no task queue or schedule with anyone's `npm run dev`. TEMPORAL_ADDRESS wins over both.
+   */
+  temporal?: 'shared' | 'own';
+  /** Where the logs go (`logs/`) and an own Temporal server keeps its database; the cache directory by default. */
+  workDir?: string;
+  /** The API's port; PORT, or a free one. */
+  port?: number;
+  /** MIGRATOR_ADMIN_TOKEN, or a random one. */
+  adminToken?: string;
+  /** Becomes the processes' SSH_KEY_DIR (the loopback sshd's directory holds the key its environments name). */
+  sshKeyDir?: string;
+  /** More environment for the worker and the API. */
+  env?: Record<string, string>;
+  /** Node flags for the worker and the API, and for the worker only (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+  workerNodeFlags?: string[];
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -37,7 +73,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Creates the database of DATABASE_URL when it does not exist yet (local use only). */
+/** Creates the database of `databaseUrl` when it does not exist yet (local use only). */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
@@ -57,82 +93,105 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
+async function startTemporal(say: Say, mode: 'shared' | 'own', workDir: string): Promise<{ address: string; uiUrl: string | null; server?: DevServer }> {
+  const fromEnv = process.env.TEMPORAL_ADDRESS;
+  if (fromEnv) {
+    say(`Temporal: using TEMPORAL_ADDRESS=${fromEnv}`);
+    return { address: fromEnv, uiUrl: process.env.TEMPORAL_UI_URL ?? (mode === 'own' ? null : 'http://127.0.0.1:8233') };
+  }
+  if (mode === 'own') {
+    say('Temporal: starting a headless dev server of its own on free ports...');
+    const server = await startDevServer({ dbFilename: path.join(workDir, 'temporal-dev.db') });
+    say(`Temporal: dev server on ${server.address} (pid ${server.pid})`);
+    return { address: server.address, uiUrl: null, server };
+  }
+  if (await portOpen(7233)) {
+    say('Temporal: using the server already listening on 127.0.0.1:7233');
+    return { address: '127.0.0.1:7233', uiUrl: process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233' };
+  }
+  say('Temporal: starting a dev server (the first run builds the Temporal CLI; that takes a few minutes)...');
+  const fixedPorts = !(await portOpen(8233));
+  const server = await startDevServer({
+    ui: true,
+    ...(fixedPorts ? { port: 7233, uiPort: 8233 } : {}),
+    dbFilename: path.join(workDir, 'temporal-dev.db'),
+  });
+  say(`Temporal: dev server on ${server.address}, UI at ${server.uiUrl}`);
+  return { address: server.address, uiUrl: server.uiUrl, server };
+}
+
 /**
- * Brings up what is missing for local use: a Temporal dev server with its UI (unless
- * TEMPORAL_ADDRESS is set or one already answers on 7233), the database and its migrations,
- * then the worker and the API as separate processes, their logs in `logDir`. `sshKeyDir`
- * becomes their SSH_KEY_DIR.
+ * Brings up what is missing: Temporal (see `temporal`), the database and its migrations, then
+ * the worker and the API as separate node processes of this checkout, their logs in
+ * `<workDir>/logs`. `npm run dev`, `npm run demo` and `npm run bench` all start Migrator here.
  */
-export async function startStack(say: Say, options: { port?: number; sshKeyDir?: string } = {}): Promise<Stack> {
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/migrator';
-  const logDir = path.join(cacheDir, 'logs');
+export async function startStack(say: Say, options: StackOptions = {}): Promise<Stack> {
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? defaultDatabaseUrl;
+  const workDir = options.workDir ?? cacheDir;
+  const logDir = path.join(workDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
-  let devServer: DevServer | undefined;
-  let temporalAddress = process.env.TEMPORAL_ADDRESS;
-  let temporalUiUrl = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
-  if (!temporalAddress) {
-    if (await portOpen(7233)) {
-      temporalAddress = '127.0.0.1:7233';
-      say('Temporal: using the server already listening on 127.0.0.1:7233');
-    } else {
-      say('Temporal: starting a dev server (the first run builds the Temporal CLI; that takes a few minutes)...');
-      const fixedPorts = !(await portOpen(8233));
-      devServer = await startDevServer({
-        ui: true,
-        ...(fixedPorts ? { port: 7233, uiPort: 8233 } : {}),
-        dbFilename: path.join(cacheDir, 'temporal-dev.db'),
-      });
-      temporalAddress = devServer.address;
-      temporalUiUrl = devServer.uiUrl ?? temporalUiUrl;
-      say(`Temporal: dev server on ${temporalAddress}, UI at ${temporalUiUrl}`);
-    }
-  }
-
-  say(`PostgreSQL: preparing ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`);
-  await ensureDatabase(databaseUrl);
-  const applied = await runMigrations(databaseUrl);
-  say(`PostgreSQL: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
-
-  const adminToken = process.env.MIGRATOR_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
-  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : await freePort());
-  const env = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_UI_URL: temporalUiUrl,
-    MIGRATOR_ADMIN_TOKEN: adminToken,
-    PORT: String(port),
-    // The loopback sshd's directory holds the key its environments name.
-    ...(options.sshKeyDir ? { SSH_KEY_DIR: options.sshKeyDir } : {}),
-  };
   const children: ChildProcess[] = [];
-  for (const role of ['worker', 'api'] as const) {
-    const log = createWriteStream(path.join(logDir, `${role}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(repoRoot, 'src', role, 'main.ts')], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    children.push(child);
-    say(`${role}: started (pid ${child.pid}), log in ${path.join(logDir, `${role}.log`)}`);
-  }
-  const apiUrl = `http://127.0.0.1:${port}`;
-  await waitUntilReady(apiUrl, children, logDir);
-  say(`api: ready on ${apiUrl}`);
-
-  return {
-    apiUrl,
-    adminToken,
-    temporalAddress,
-    temporalUiUrl,
-    logDir,
-    async stop() {
-      await Promise.all(children.map((child) => stopChild(child)));
-      await devServer?.stop();
-    },
+  let devServer: DevServer | undefined;
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((child) => stopChild(child)));
+    await devServer?.stop();
   };
+  try {
+    const temporal = await startTemporal(say, options.temporal ?? 'shared', workDir);
+    devServer = temporal.server;
+
+    say(`PostgreSQL: preparing ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`);
+    await ensureDatabase(databaseUrl);
+    const applied = await runMigrations(databaseUrl);
+    say(`PostgreSQL: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
+
+    const adminToken = options.adminToken ?? process.env.MIGRATOR_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
+    const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : await freePort());
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+      MIGRATOR_ADMIN_TOKEN: adminToken,
+      PORT: String(port),
+      ...(options.sshKeyDir ? { SSH_KEY_DIR: options.sshKeyDir } : {}),
+      ...options.env,
+    };
+    const pids = { worker: 0, api: 0 };
+    for (const role of ['worker', 'api'] as const) {
+      const log = createWriteStream(path.join(logDir, `${role}.log`), { flags: 'a' });
+      const script = path.join(repoRoot, 'src', role, 'main.ts');
+      const nodeFlags = [...(options.nodeFlags ?? []), ...(role === 'worker' ? (options.workerNodeFlags ?? []) : [])];
+      // node itself with tsx's loader (not tsx's launcher), so the pid is the process doing the
+      // work; run in this checkout, so `tsx` and everything else resolve from it.
+      const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      children.push(child);
+      pids[role] = child.pid ?? 0;
+      say(`${role}: started (pid ${child.pid}), log in ${path.join(logDir, `${role}.log`)}`);
+    }
+    const apiUrl = `http://127.0.0.1:${port}`;
+    await waitUntilReady(apiUrl, children, logDir);
+    say(`api: ready on ${apiUrl}`);
+    return {
+      apiUrl,
+      adminToken,
+      databaseUrl,
+      temporalAddress: temporal.address,
+      temporalUiUrl: temporal.uiUrl,
+      ownsTemporal: devServer !== undefined,
+      logDir,
+      workerPid: pids.worker,
+      apiPid: pids.api,
+      temporalPid: devServer?.pid ?? null,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /** Waits for the API's /readyz, failing early when a Migrator process exits at start. */

@@ -10,6 +10,7 @@ import { authenticate } from './auth';
 import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
+import { mountReferencePage } from './referencePage';
 import { catalogRoutes } from './routes/catalog';
 import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  mountReferencePage(app);
 
   const sessions = {
     pool: deps.pool,

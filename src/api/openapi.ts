@@ -112,8 +112,17 @@ const execution = z
 const executionDetail = execution;
 const executionItem = execution;
 const accepted = z.object({ id: idSchema, status: z.enum(executionStatuses), workflowId: z.string(), links });
+const logLine = z
+  .object({
+    seq: z.number().int(),
+    stream: z.enum(outputStreams),
+    ts: timestamp,
+    text: z.string(),
+    continued: z.boolean().describe('the printed line was longer than the line cap and goes on in the next one'),
+  })
+  .meta({ id: 'LogLine', description: 'one stored line; also the data of a `log` event of the live stream' });
 const logPage = z.object({
-  lines: z.array(z.object({ seq: z.number().int(), stream: z.enum(outputStreams), ts: timestamp, text: z.string() })),
+  lines: z.array(logLine),
   nextAfter: z.number().int().describe('the last seq of this page: pass it as `after` for the next'),
   previousBefore: z.number().int().nullable().describe('the first seq of this page when earlier lines exist: pass it as `before` to read upwards'),
   complete: z.boolean(),
@@ -238,6 +247,12 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/healthz': { get: operation({ summary: 'Liveness', role: null, status: 200 }) },
       '/readyz': { get: operation({ summary: 'Readiness of PostgreSQL and Temporal', role: null, status: 200, errors: [503] }) },
       '/api/v1/openapi.json': { get: operation({ summary: 'This document', role: null, status: 200 }) },
+      '/api/v1/docs': {
+        get: {
+          ...operation({ summary: 'This document as a reference page for people (Swagger UI, served offline)', role: null, status: 200 }),
+          description: 'Redirects to `/api/v1/docs/`, the page; its assets come from this API, nothing from outside.',
+        },
+      },
       '/metrics': { get: operation({ summary: 'Prometheus metrics of this API process', role: null, status: 200 }) },
       ...catalogPaths('environments', 'environment', { body: environmentBody, patch: environmentPatch, view: environment }),
       '/api/v1/environments/{id}/check': {

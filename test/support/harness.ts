@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { createMigratorClient, dataOrThrow, type Environment, type Job, type MigratorClient, type paths } from '@migrator/api-client';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client as PgClient, type Pool } from 'pg';
@@ -48,15 +49,22 @@ export interface Harness {
   services: SharedTestServices;
   taskQueue: string;
   scriptsDir: string;
+  /** The generated API client, as the admin. */
+  client: MigratorClient;
+  /** Any request as it is, malformed ones included; the helpers below go through `client`. */
   request(method: string, urlPath: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse>;
   writeScript(name: string, content: string, mode?: number): string;
-  createEnvironment(overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
-  createJob(overrides?: Record<string, unknown>): Promise<{ id: string; name: string; sourceId: string }>;
+  createEnvironment(overrides?: Record<string, unknown>): Promise<Environment>;
+  createJob(overrides?: Record<string, unknown>): Promise<Job>;
   /** A new API token of `role` through the API, held by `owner` (by default a person of the token's name), who the API records as the actor. */
-  createToken(role: 'viewer' | 'operator' | 'admin', name?: string, owner?: string): Promise<{ id: string; name: string; owner: string; token: string }>;
+  createToken(role: 'viewer' | 'operator' | 'admin', name?: string, owner?: string): Promise<CreatedToken>;
+  /** Polls `GET /executions/:id` until `until` holds. Loosely typed, as tests read any field of it. */
   waitForExecution(id: string, until: (execution: ApiResponse['body']) => boolean, timeoutMs?: number): Promise<ApiResponse['body']>;
   stop(): Promise<void>;
 }
+
+type CreatedToken = paths['/api/v1/tokens']['post']['responses'][201]['content']['application/json'];
+type Body<P extends keyof paths> = paths[P] extends { post: { requestBody: { content: { 'application/json': infer B } } } } ? B : never;
 
 const quietLogger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 let runtimeInstalled = false;
@@ -196,6 +204,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return { status: res.status, headers: res.headers, body: parsed };
   };
 
+  const client = createMigratorClient({ baseUrl: server.url, token: adminToken });
+
   const harness: Harness = {
     url: server.url,
     databaseUrl: database.url,
@@ -206,6 +216,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     services,
     taskQueue,
     scriptsDir,
+    client,
     request,
     writeScript(name, content, mode = 0o755) {
       const file = path.join(scriptsDir, name);
@@ -213,7 +224,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return file;
     },
     async createEnvironment(overrides = {}) {
-      const res = await request('POST', '/api/v1/environments', {
+      // Overrides stay loose (tests pass widened literals); the API validates them.
+      const body: Record<string, unknown> = {
         name: `env-${randomBytes(4).toString('hex')}`,
         host: services.ssh.host,
         port: services.ssh.port,
@@ -222,35 +234,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         hostKeyFingerprint: services.ssh.hostKeyFingerprint,
         nodePath: process.execPath,
         ...overrides,
-      });
-      if (res.status !== 201) throw new Error(`createEnvironment: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
+      };
+      return dataOrThrow(await client.POST('/api/v1/environments', { body: body as Body<'/api/v1/environments'> }));
     },
     async createJob(overrides = {}) {
-      const source = await request('POST', '/api/v1/sources', { name: `src-${randomBytes(4).toString('hex')}`, system: 'iclinic' });
-      if (source.status !== 201) throw new Error(`createSource: ${source.status} ${JSON.stringify(source.body)}`);
-      const res = await request('POST', '/api/v1/jobs', {
+      const source = dataOrThrow(await client.POST('/api/v1/sources', { body: { name: `src-${randomBytes(4).toString('hex')}`, system: 'iclinic' } }));
+      const body: Record<string, unknown> = {
         name: `job-${randomBytes(4).toString('hex')}`,
-        sourceId: source.body.id,
+        sourceId: source.id,
         interpreter: 'node',
         parameters: [],
         timeoutSeconds: 600,
         ...overrides,
-      });
-      if (res.status !== 201) throw new Error(`createJob: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
+      };
+      return dataOrThrow(await client.POST('/api/v1/jobs', { body: body as Body<'/api/v1/jobs'> }));
     },
     async createToken(role, name = `${role}-${randomBytes(4).toString('hex')}`, owner = name) {
-      const res = await request('POST', '/api/v1/tokens', { name, owner, role });
-      if (res.status !== 201) throw new Error(`createToken: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
+      return dataOrThrow(await client.POST('/api/v1/tokens', { body: { name, owner, role } }));
     },
     async waitForExecution(id, until, timeoutMs = 45_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const res = await request('GET', `/api/v1/executions/${id}`);
-        if (res.status === 200 && until(res.body)) return res.body;
-        if (Date.now() > deadline) throw new Error(`Execution ${id} did not reach the expected state: ${JSON.stringify(res.body)}`);
+        const { data, error, response } = await client.GET('/api/v1/executions/{id}', { params: { path: { id } } });
+        if (data && until(data)) return data;
+        if (Date.now() > deadline) throw new Error(`Execution ${id} did not reach the expected state: ${response.status} ${JSON.stringify(data ?? error)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
