@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Migrator needs on a fresh Debian machine of this kind, skipping what is there:
 # openssh-server (the demo and tests use a real sshd on loopback), a running PostgreSQL, the
-# Temporal CLI (built once into ~/.cache/migrator), and the npm dependencies.
+# Temporal CLI (built once into ~/.cache/migrator), the npm dependencies, and the console's build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
 step() { echo "==> [setup $(( $(date +%s) - started ))s] $*"; }
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
-step "system packages (openssh-server, util-linux, procps)"
+step "system packages (openssh-server, util-linux, procps, chromium for the console's browser tests)"
 need=()
-for bin in /usr/sbin/sshd:openssh-server /usr/bin/ssh-keygen:openssh-client /usr/bin/flock:util-linux /usr/bin/setsid:util-linux /bin/ps:procps; do
+for bin in /usr/sbin/sshd:openssh-server /usr/bin/ssh-keygen:openssh-client /usr/bin/flock:util-linux /usr/bin/setsid:util-linux /bin/ps:procps /usr/bin/chromium:chromium; do
   [ -x "${bin%%:*}" ] || need+=("${bin##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -33,5 +33,8 @@ export TEMPORAL_CLI
 
 step "npm dependencies"
 if [ -n "${CI:-}" ] || ! npm ls --depth=0 >/dev/null 2>&1; then npm ci --no-audit --no-fund; fi
+
+step "the console (web/ into web/dist, served by the API at /)"
+npm run build -w web --silent
 
 step "done"

@@ -24,7 +24,8 @@ function servedRoutes(app: Express): string[] {
   const out: string[] = [];
   const walk = (stack: Layer[], prefix: string): void => {
     for (const layer of stack) {
-      if (layer.route) {
+      // The console's page fallback matches by pattern and is no API route.
+      if (layer.route && typeof layer.route.path === 'string') {
         for (const method of Object.keys(layer.route.methods)) {
           out.push(`${method.toUpperCase()} ${prefix}${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
         }

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { LiveTails } from '../logs/liveTail';
 import type { ExecutionTuning } from '../workflows/types';
 import { authenticate } from './auth';
+import { consoleRoutes } from './console';
 import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
@@ -51,6 +52,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** A console session not used for this long ends (12 hours by default). */
   sessionIdleSeconds?: number;
+  /** The built console (web/dist by default). */
+  consoleDir?: string;
 }
 
 /** The HTTP API as an express app; `startServer` listens with it. */
@@ -126,6 +129,8 @@ export function createApp(deps: AppDeps): Express {
   );
   api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);
+
+  app.use(consoleRoutes(deps.consoleDir));
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

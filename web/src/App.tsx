@@ -1,0 +1,17 @@
+import { createBrowserRouter, RouterProvider } from 'react-router';
+
+import { Shell } from './layout/Shell';
+import { Executions } from './pages/Executions';
+import { SignIn } from './pages/SignIn';
+
+const router = createBrowserRouter([
+  { path: '/sign-in', element: <SignIn /> },
+  {
+    element: <Shell />,
+    children: [{ index: true, element: <Executions /> }],
+  },
+]);
+
+export function App() {
+  return <RouterProvider router={router} />;
+}
