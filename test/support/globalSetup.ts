@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
 import { startDevServer } from '../../scripts/lib/temporalDevServer';
 import { runMigrations } from '../../src/db/migrate';
+import { ensureConsoleBuilt } from './consoleBuild';
 import { testEnv, type SharedTestServices } from './env';
 
 /**
@@ -10,6 +11,7 @@ import { testEnv, type SharedTestServices } from './env';
  * loopback, and a template database with the migrations applied (each test file copies it).
  */
 export default async function globalSetup(): Promise<void> {
+  ensureConsoleBuilt();
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const template = `migrator_template_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });

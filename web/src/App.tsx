@@ -1,6 +1,7 @@
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
 import { Shell } from './layout/Shell';
+import { Execution } from './pages/Execution';
 import { Executions } from './pages/Executions';
 import { SignIn } from './pages/SignIn';
 
@@ -8,7 +9,10 @@ const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
   {
     element: <Shell />,
-    children: [{ index: true, element: <Executions /> }],
+    children: [
+      { index: true, element: <Executions /> },
+      { path: 'executions/:id', element: <Execution /> },
+    ],
   },
 ]);
 
