@@ -7,6 +7,7 @@ import { MigratorError } from '../errors';
 import { jobSnapshotOf, targetSnapshotOf, type JobSnapshot, type TargetSnapshot } from '../model/snapshot';
 import { paramsSchemaFor, toArgv } from '../jobs/parameters';
 import type { SshTarget } from '../ssh/connection';
+import { sshTargetOf } from '../ssh/target';
 import type { RunSpec } from '../ssh/remoteRun';
 
 export interface ExecutionContext {
@@ -57,16 +58,7 @@ export async function loadActiveExecutionContext(pool: Pool, executionId: string
 }
 
 export function sshTargetOfSnapshot(target: TargetSnapshot): SshTarget {
-  return {
-    environmentName: target.environmentName,
-    host: target.host,
-    port: target.port,
-    username: target.username,
-    privateKeyPath: target.privateKeyPath,
-    passphraseEnv: target.passphraseEnv,
-    useAgent: target.useAgent,
-    hostKeyFingerprint: target.hostKeyFingerprint,
-  };
+  return sshTargetOf({ ...target, name: target.environmentName });
 }
 
 export function runSpecOf(ctx: ExecutionContext): RunSpec {

@@ -111,47 +111,36 @@ export interface PageLimit {
 }
 
 /**
- * A page of stored lines after `after`, in order: at most `maxLines` lines and `maxBytes` bytes
- * of text, but always the first line, so paging by seq always moves on. PostgreSQL sums the
- * sizes (`octet_length` reads a long value's stored length without decompressing it), so lines
- * past the budget are never sent to this process.
+ * A page of stored lines in order: those after `after`, oldest first; or (`direction:
+ * 'before'`) the newest ones before a seq, for reading upwards from the tail. The page stops at
+ * `maxLines` or once `maxBytes` of text are in it, whichever comes first, but always holds one
+ * line if there is one.
  */
-export async function readLines(pool: Pool, executionId: string, after: number, limit: PageLimit): Promise<StoredLine[]> {
+async function readPage(pool: Pool, executionId: string, from: number, direction: 'after' | 'before', limit: PageLimit): Promise<StoredLine[]> {
+  const [cmp, order] = direction === 'after' ? ['>', 'asc'] : ['<', 'desc'];
   const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string; continued: boolean }>(
     `select seq, stream, ts, text, continued
        from (select seq, stream, ts, text, continued,
                     row_number() over w as n,
                     sum(octet_length(text)) over w as bytes_so_far
                from log_lines
-              where execution_id = $1 and seq > $2
-             window w as (order by seq rows between unbounded preceding and current row)
-              order by seq
+              where execution_id = $1 and seq ${cmp} $2
+             window w as (order by seq ${order} rows between unbounded preceding and current row)
+              order by seq ${order}
               limit $3) page
       where n = 1 or bytes_so_far <= $4
       order by seq`,
-    [executionId, after, limit.maxLines, limit.maxBytes],
+    [executionId, from, limit.maxLines, limit.maxBytes],
   );
   return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text, continued: r.continued }));
 }
 
-/**
- * A page of stored lines before `before` (the newest of them, within the same budgets), in
- * order: for reading a log from its tail upwards.
- */
-export async function readLinesBefore(pool: Pool, executionId: string, before: number, limit: PageLimit): Promise<StoredLine[]> {
-  const { rows } = await pool.query<{ seq: string; stream: OutputStream; ts: Date; text: string; continued: boolean }>(
-    `select seq, stream, ts, text, continued
-       from (select seq, stream, ts, text, continued,
-                    row_number() over w as n,
-                    sum(octet_length(text)) over w as bytes_so_far
-               from log_lines
-              where execution_id = $1 and seq < $2
-             window w as (order by seq desc rows between unbounded preceding and current row)
-              order by seq desc
-              limit $3) page
-      where n = 1 or bytes_so_far <= $4
-      order by seq`,
-    [executionId, before, limit.maxLines, limit.maxBytes],
-  );
-  return rows.map((r) => ({ seq: Number(r.seq), stream: r.stream, ts: r.ts, text: r.text, continued: r.continued }));
+/** A page of stored lines after `after`, in order. */
+export function readLines(pool: Pool, executionId: string, after: number, limit: PageLimit): Promise<StoredLine[]> {
+  return readPage(pool, executionId, after, 'after', limit);
+}
+
+/** The newest lines before `before` (within the same budgets), in order. */
+export function readLinesBefore(pool: Pool, executionId: string, before: number, limit: PageLimit): Promise<StoredLine[]> {
+  return readPage(pool, executionId, before, 'before', limit);
 }

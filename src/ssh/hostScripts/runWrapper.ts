@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import type { Interpreter } from '../../model/execution';
+import { interpreterWords, type Interpreter } from '../../model/execution';
 import { runDirExpr } from './runDirectory';
 import { inSubshellWithInit, shellWord, shellWords } from './shell';
 
@@ -15,17 +15,9 @@ export interface RunSpec {
   shellInit: string | null;
 }
 
+/** The words that run the script's interpreter (the vocabulary's rule, with the environment's nodePath). */
 export function interpreterCommand(spec: Pick<RunSpec, 'interpreter' | 'nodePath'>): string[] {
-  switch (spec.interpreter) {
-    case 'node':
-      return [spec.nodePath ?? 'node'];
-    case 'bash':
-      return ['bash'];
-    case 'python3':
-      return ['python3'];
-    case 'exec':
-      return [];
-  }
+  return interpreterWords(spec.interpreter, spec.nodePath);
 }
 
 /** The job command line: every argument a quoted word, so params are data, never code. */
