@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 
 import { configSchema } from '../src/config';
+import { searchAttributeRegistrations } from '../src/temporal/searchAttributes';
 
 const root = path.resolve(__dirname, '..');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the compose file is arbitrary YAML
@@ -45,11 +46,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('when the admin tools run, then they register the five search attributes with their types', () => {
-    const script = compose.services['temporal-admin-tools'].command.join('\n');
-    for (const attr of ['MigrationJob:Keyword', 'MigrationSource:Keyword', 'MigrationEnvironment:Keyword', 'MigrationStartedBy:Keyword', 'MigrationProduction:Bool']) {
-      expect(script).toContain(attr);
-    }
+  test('when the admin tools run, then they register exactly the search attributes of src/temporal/searchAttributes.ts, with their types', () => {
+    const script: string = compose.services['temporal-admin-tools'].command.join('\n');
+    const loop = /for attr in ([^;]*); do/.exec(script);
+    expect(loop).not.toBeNull();
+    const registered = loop![1]!.trim().split(/\s+/).sort();
+    expect(registered).toEqual(searchAttributeRegistrations().map(({ name, type }) => `${name}:${type}`).sort());
+    expect(registered).toEqual(expect.arrayContaining(['MigrationStatus:Keyword', 'MigrationErrorCode:Keyword', 'MigrationProduction:Bool']));
   });
 
   test('when the image is built, then its runtime stage runs as a non-root user with dist and the migrations', () => {

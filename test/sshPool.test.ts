@@ -43,6 +43,15 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
     }
   }
 
+  /** The `tail` processes following the run's output files on the host. */
+  function tailsOf(executionId: string): number {
+    try {
+      return execFileSync('pgrep', ['-f', `tail .*${executionId}`]).toString().trim().split('\n').filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  }
+
   /** A channel that stays open until a line is written to it, then echoes it. */
   async function heldChannel(pool: SshPool): Promise<ClientChannel> {
     const session = await pool.session(target);
@@ -141,6 +150,9 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
       });
       followers.forEach(stopFollowing);
       await Promise.all(ended);
+      // sshd frees a session when its command exits, not when the channel closes: each tail sees
+      // its reader gone at its next poll (0.2 s), so on a busy machine it may outlive the close.
+      await until(() => tailsOf(spec.executionId) === 0, 'the followers\' tails end on the host');
       // Had the tails stayed on the host, they would hold all three sessions and these would be refused.
       const again = await Promise.all([0, 1, 2].map(() => execCollect(session, 'echo again')));
       expect(again.map((r) => r.stdout)).toEqual(['again\n', 'again\n', 'again\n']);

@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { runMigrations } from '../../src/db/migrate';
 import { freePort } from './loopbackSshd';
 import { stopChild } from './processes';
-import { startDevServer, type DevServer } from './temporalDevServer';
+import { registerSearchAttributes, startDevServer, type DevServer } from './temporalDevServer';
 
 export const cacheDir = path.join(process.env.MIGRATOR_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'migrator'));
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -107,6 +107,12 @@ async function startTemporal(say: Say, mode: 'shared' | 'own', workDir: string):
   }
   if (await portOpen(7233)) {
     say('Temporal: using the server already listening on 127.0.0.1:7233');
+    // It may predate some of the executions' search attributes, without which every start fails.
+    const added = await registerSearchAttributes('127.0.0.1:7233').catch((err: unknown) => {
+      say(`Temporal: could not check its search attributes (${String(err)}); register those of src/temporal/searchAttributes.ts if starts fail`);
+      return [];
+    });
+    if (added.length > 0) say(`Temporal: registered the search attributes ${added.join(', ')}`);
     return { address: '127.0.0.1:7233', uiUrl: process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233' };
   }
   say('Temporal: starting a dev server (the first run builds the Temporal CLI; that takes a few minutes)...');

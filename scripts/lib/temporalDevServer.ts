@@ -2,18 +2,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 
 import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 
+import { searchAttributeKeys, searchAttributeRegistrations } from '../../src/temporal/searchAttributes';
 import { freePort } from './loopbackSshd';
 import { stopChild } from './processes';
-
-/** Custom search attributes every execution sets; registered on dev servers at start. */
-export const searchAttributes: Record<string, 'Keyword' | 'Bool'> = {
-  MigrationJob: 'Keyword',
-  MigrationSource: 'Keyword',
-  MigrationEnvironment: 'Keyword',
-  MigrationStartedBy: 'Keyword',
-  MigrationProduction: 'Bool',
-};
 
 export interface DevServer {
   address: string;
@@ -45,6 +38,29 @@ async function waitUntilServing(address: string, deadline: number): Promise<void
   }
 }
 
+/**
+ * Registers the executions' search attributes a namespace lacks, and returns their names.
+ * `start-dev --search-attribute` registers them only when its database file is new, and a
+ * server found running may predate some of them: without them Temporal refuses every start.
+ */
+export async function registerSearchAttributes(address: string, namespace = 'default'): Promise<string[]> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.values(searchAttributeKeys).filter((key) => customAttributes?.[key.name] === undefined);
+    if (missing.length > 0) {
+      const types = temporal.api.enums.v1.IndexedValueType;
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((key) => [key.name, types[`INDEXED_VALUE_TYPE_${key.type}`]])),
+      });
+    }
+    return missing.map((key) => key.name);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Starts `temporal server start-dev` on free loopback ports; `ui` adds the web UI. */
 export async function startDevServer(
   options: { ui?: boolean; uiPort?: number; dbFilename?: string; port?: number } = {},
@@ -56,13 +72,15 @@ export async function startDevServer(
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
-  for (const [name, type] of Object.entries(searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
+  // The executions' search attributes; the dev server's SQLite visibility holds 10 Keyword and 3 Bool per namespace.
+  for (const { name, type } of searchAttributeRegistrations()) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const address = `127.0.0.1:${port}`;
   try {
     await waitUntilServing(address, Date.now() + 60_000);
+    await registerSearchAttributes(address);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${String(err)}\n${stderr}`);

@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import { checkRunnable } from '../ssh/checkRunnable';
 import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
-import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunResult } from '../workflows/types';
+import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunScriptResult, RunSegmentOptions } from '../workflows/types';
 import { loadActiveExecutionContext, loadExecutionContext, runSpecOf, sshTargetOfSnapshot } from './context';
 import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
@@ -63,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
         needsApproval: ctx.execution.approvalDeadline !== null,
         approvalDeadline: ctx.execution.approvalDeadline?.getTime() ?? null,
         alreadyEnded: ctx.execution.finishedAt !== null,
+        endedAs: ctx.execution.finishedAt ? { status: ctx.execution.status, errorCode: ctx.execution.errorCode } : null,
       };
     },
 
@@ -119,12 +120,14 @@ export function createActivities(deps: ActivityDeps) {
       await checkRunnable(session, runSpecOf(ctx), `${ctx.target.host} (environment "${ctx.target.environmentName}")`);
     },
 
-    async runScript(executionId: string): Promise<RunResult> {
+    /** Follows the run (starting it the first time) to its end, or for `options.segmentSeconds` at most. */
+    async runScript(executionId: string, options: RunSegmentOptions = {}): Promise<RunScriptResult> {
       const { target } = await loadActiveExecutionContext(pool, executionId);
       return runScript(
         { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds },
         executionId,
         sshTargetOfSnapshot(target),
+        options,
       );
     },
 

@@ -19,7 +19,7 @@ import {
   stopFollowing,
 } from '../ssh/remoteRun';
 import { runProgressSignal } from '../workflows/messages';
-import type { RunProgress, RunResult } from '../workflows/types';
+import type { RunProgress, RunScriptResult, RunSegmentOptions } from '../workflows/types';
 import { loadExecutionContext, runSpecOf } from './context';
 
 export interface RunScriptDeps {
@@ -28,8 +28,6 @@ export interface RunScriptDeps {
   logger: Logger;
   killGraceSeconds: number;
   heartbeatIntervalMs?: number;
-  /** How often the workflow hears the line count and `::progress` (each report is a history event). */
-  progressIntervalMs?: number;
 }
 
 /** Heartbeat details: offsets and counts, never log text. */
@@ -39,18 +37,30 @@ export interface RunHeartbeat extends ReadPosition {
 
 const streams = outputStreams;
 
-type Ending = 'exited' | 'cancelled' | 'timed_out' | 'detached';
+type Ending = 'exited' | 'cancelled' | 'timed_out' | 'detached' | 'segment_ended';
+
+/** Without a segment from the workflow, a call follows the run to its end. */
+const longestTimerMs = 2 ** 31 - 1;
 
 /**
  * Runs the job's script detached on the host and stores its output, or re-attaches to it when
- * an earlier attempt started it. Starts the script at most once per execution; kills the whole
- * process group on cancellation or timeout.
+ * an earlier attempt (or call) started it. Starts the script at most once per execution; kills
+ * the whole process group on cancellation or timeout. The job's timeout counts from the
+ * execution's start, whatever the call. With `segmentSeconds`, returns after that long with the
+ * run still going and every complete line so far stored, so that the workflow can continue as
+ * new and re-attach.
  */
-export async function runScript(deps: RunScriptDeps, executionId: string, target: SshTarget): Promise<RunResult> {
+export async function runScript(
+  deps: RunScriptDeps,
+  executionId: string,
+  target: SshTarget,
+  options: RunSegmentOptions = {},
+): Promise<RunScriptResult> {
   const ctx = await loadExecutionContext(deps.pool, executionId);
   if (ctx.execution.exitCode !== null) {
     // A previous attempt saw the run end and stored all of it; only its completion was lost.
-    return { exitCode: ctx.execution.exitCode, lineCount: ctx.execution.lineCount };
+    const { exitCode, lineCount, progressDone, progressTotal } = ctx.execution;
+    return { ended: true, exitCode, lineCount, progress: { lines: lineCount, done: progressDone, total: progressTotal } };
   }
   const activity = Context.current();
   const log = deps.logger.child({ executionId, attempt: activity.info.attempt });
@@ -83,17 +93,31 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     if (found.kind === 'finished') {
       await dropFollowers();
       await recordExitCode(deps.pool, executionId, found.exitCode);
-      return { exitCode: found.exitCode, lineCount: position.lastSeq };
+      return { ended: true, exitCode: found.exitCode, lineCount: position.lastSeq, progress: progressOf(activePump) };
     }
     const { pid } = found;
     const beat = (): void => activity.heartbeat({ ...activePump.position, pid } satisfies RunHeartbeat);
     beat();
     heartbeat = setInterval(beat, deps.heartbeatIntervalMs ?? 1000);
     const report = progressReporter(activity, activePump, log);
-    progress = setInterval(report, deps.progressIntervalMs ?? 10_000);
+    // Each report is a history event of the workflow: the workflow sets how often.
+    progress = setInterval(report, (options.progressIntervalSeconds ?? 10) * 1000);
 
     const deadline = (ctx.execution.startedAt ?? new Date()).getTime() + ctx.job.timeoutSeconds * 1000;
-    const ending = await waitForEnding(tails, activity, deadline);
+    // Counted from here, not from the call: connecting and starting can take longer than a short
+    // segment, and a segment must follow the run for a while to make progress.
+    const segmentEnd = Date.now() + (options.segmentSeconds ? options.segmentSeconds * 1000 : longestTimerMs);
+    const ending = await waitForEnding(tails, activity, deadline, segmentEnd);
+
+    if (ending === 'segment_ended') {
+      // The run goes on. Lines already received are stored with their offsets; a line still
+      // unterminated is not, and the next call re-reads it from the committed offset.
+      await dropFollowers();
+      await tails;
+      const stored = await pump.drain();
+      log.info({ lines: stored.lastSeq }, 'segment ended with the run still going; the next call re-attaches');
+      return { ended: false, progress: progressOf(activePump) };
+    }
 
     if (ending === 'detached') {
       // Worker shutdown or a heartbeat timeout: leave the script running for the next attempt.
@@ -116,8 +140,8 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
     }
     for (const stream of streams) pump.endStream(stream);
     const stored = await pump.drain();
-    report();
 
+    if (ending === 'cancelled' || ending === 'timed_out') report();
     if (ending === 'cancelled') throw activity.cancellationSignal.reason;
     if (ending === 'timed_out') {
       throw new MigratorError(
@@ -135,12 +159,17 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
       );
     }
     await recordExitCode(deps.pool, executionId, state.exitCode);
-    return { exitCode: state.exitCode, lineCount: stored.lastSeq };
+    return { ended: true, exitCode: state.exitCode, lineCount: stored.lastSeq, progress: progressOf(pump) };
   } finally {
     clearInterval(heartbeat);
     clearInterval(progress);
     pump?.close();
   }
+}
+
+/** The stored line count and latest `::progress` mark: counts only, never log text. */
+function progressOf(pump: LogPump): RunProgress {
+  return { lines: pump.position.lastSeq, done: pump.progress?.done ?? null, total: pump.progress?.total ?? null };
 }
 
 /**
@@ -150,7 +179,7 @@ export async function runScript(deps: RunScriptDeps, executionId: string, target
 function progressReporter(activity: Context, pump: LogPump, log: Logger): () => void {
   let reported = '';
   return () => {
-    const progress: RunProgress = { lines: pump.position.lastSeq, done: pump.progress?.done ?? null, total: pump.progress?.total ?? null };
+    const progress = progressOf(pump);
     const key = JSON.stringify(progress);
     if (key === reported) return;
     reported = key;
@@ -184,11 +213,14 @@ async function startOrFindRun(conn: SshSession, spec: RunSpec, log: Logger): Pro
   return { kind: 'running', pid: state.pid };
 }
 
-function waitForEnding(tails: Promise<unknown>, activity: Context, deadline: number): Promise<Ending> {
+function waitForEnding(tails: Promise<unknown>, activity: Context, deadline: number, segmentEnd: number): Promise<Ending> {
   let timer: NodeJS.Timeout | undefined;
+  let segmentTimer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const ending = new Promise<Ending>((resolve, reject) => {
     timer = setTimeout(() => resolve('timed_out'), Math.max(0, deadline - Date.now()));
+    // The job's timeout wins when both are due: its deadline is not moved by segments.
+    if (segmentEnd < deadline) segmentTimer = setTimeout(() => resolve('segment_ended'), Math.min(longestTimerMs, Math.max(0, segmentEnd - Date.now())));
     onAbort = () => resolve(activity.cancellationDetails?.cancelRequested ? 'cancelled' : 'detached');
     if (activity.cancellationSignal.aborted) onAbort();
     else activity.cancellationSignal.addEventListener('abort', onAbort, { once: true });
@@ -196,6 +228,7 @@ function waitForEnding(tails: Promise<unknown>, activity: Context, deadline: num
   });
   return ending.finally(() => {
     clearTimeout(timer);
+    clearTimeout(segmentTimer);
     if (onAbort) activity.cancellationSignal.removeEventListener('abort', onAbort);
   });
 }

@@ -115,6 +115,7 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
           environment: environment.name,
           startedBy: row.startedBy,
           production: environment.production,
+          status: row.status,
         }),
       }),
     );

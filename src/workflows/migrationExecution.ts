@@ -1,69 +1,30 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
-  condition,
   isCancellation,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
+  makeContinueAsNewFunc,
   TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
 
-import type { Activities } from '../activities';
-import { progressPercent } from '../model/execution';
-import { approvalDecidedSignal, progressQuery, runProgressSignal, slotFreedSignal } from './messages';
-import type { ApprovalState, ExecutionInput, ExecutionOutcome, ExecutionTuning, Phase, RunProgress, RunResult } from './types';
-
-/** The retry policy of every step but finalizeExecution and stopRun, from the execution's tuning. */
-function retryPolicy(tuning: ExecutionTuning = {}) {
-  return {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: `${tuning.retryMaxIntervalSeconds ?? 30}s`,
-    maximumAttempts: tuning.retryMaxAttempts ?? 10,
-  };
-}
-
-function stepActivities(tuning: ExecutionTuning | undefined) {
-  const retry = retryPolicy(tuning);
-  const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
-  // Nothing may stay active without its outcome recorded, and no slot may free up while the run
-  // may still be alive on the host: these two outlast any outage (no maximumAttempts: unlimited).
-  const mustSucceed = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: retry.initialInterval, backoffCoefficient: retry.backoffCoefficient, maximumInterval: retry.maximumInterval },
-  });
-  // Proxies look activities up by name, so they cannot be spread.
-  return {
-    prepareExecution: steps.prepareExecution,
-    readApproval: steps.readApproval,
-    expireApproval: steps.expireApproval,
-    acquireSlot: steps.acquireSlot,
-    checkProductionSafety: steps.checkProductionSafety,
-    validateScript: steps.validateScript,
-    stopRun: steps.stopRun,
-    stopRunForCancel: mustSucceed.stopRun,
-    finalizeExecution: mustSucceed.finalizeExecution,
-  };
-}
-
-/** Re-attaching after a crash is the point of retrying, so `runScript` gets twice the attempts. */
-function runScriptActivity(timeoutSeconds: number, tuning: ExecutionTuning | undefined) {
-  const retry = retryPolicy(tuning);
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${timeoutSeconds + 600} seconds`,
-    heartbeatTimeout: '20 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { ...retry, maximumAttempts: retry.maximumAttempts * 2 },
-  }).runScript;
-}
+import { awaitApproval } from './approvalWait';
+import { historyIsLong, readyToHandOver } from './continuation';
+import { runScriptActivity, stepActivities } from './executionActivities';
+import { ExecutionState } from './executionState';
+import { awaitSlot } from './slotWait';
+import { showStatus } from './statusAttributes';
+import { withDefaults } from './tuning';
+import type { ExecutionInput, ExecutionOutcome, ExecutionPlan, ExecutionResume, RunResult } from './types';
 
 /** An outcome the database already holds (decided by the API, or the deadline): the workflow ends with it. */
 class RecordedOutcome extends Error {
-  constructor(readonly failure: ApplicationFailure) {
+  constructor(
+    readonly failure: ApplicationFailure,
+    readonly status: string | null,
+    readonly errorCode: string | null,
+  ) {
     super(failure.message);
   }
 }
@@ -73,132 +34,111 @@ class RecordedOutcome extends Error {
  * slot, guard production, validate on the host, run detached with live output, record the
  * outcome. The outcome is recorded also when the execution is cancelled; the workflow's own
  * result mirrors it (failed workflows carry the code).
+ *
+ * Waiting for an approval or a slot, and following a long run, continue as new once the history
+ * is long (see `continuation.ts`): the next run starts from `resume`, re-reads the approval or
+ * asks for its slot first, or re-attaches to the run, which was started once and never again.
  */
-export async function migrationExecution({ executionId, tuning }: ExecutionInput): Promise<RunResult> {
-  const {
-    prepareExecution,
-    readApproval,
-    expireApproval,
-    acquireSlot,
-    checkProductionSafety,
-    validateScript,
-    stopRun,
-    stopRunForCancel,
-    finalizeExecution,
-  } = stepActivities(tuning);
-  // Set through `enter`, from handlers and the main flow alike.
-  let phase = 'preparing' as Phase;
-  let status = 'queued';
-  let queuePosition: number | null = null;
-  let run: RunProgress = { lines: 0, done: null, total: null };
-  // What the Temporal UI shows as the run's current details.
-  const describe = (): void => {
-    const parts = [`${phase}`];
-    if (phase === 'running' || run.lines > 0) parts.push(`${run.lines} lines stored`);
-    const percent = progressPercent(run.done, run.total);
-    if (percent !== null) parts.push(`${percent}% (${run.done}/${run.total})`);
-    if (queuePosition !== null && phase === 'queued') parts.push(`${queuePosition} ahead in the queue`);
-    setCurrentDetails(parts.join(' · '));
+export async function migrationExecution(input: ExecutionInput): Promise<RunResult> {
+  const { executionId, resume } = input;
+  const tuning = withDefaults(input.tuning);
+  const steps = stepActivities(tuning);
+  const state = new ExecutionState(resume);
+  state.listen();
+
+  const setStatus = (status: string): void => {
+    state.status = status;
+    showStatus(status);
   };
-  const enter = (next: Phase): void => {
-    phase = next;
-    describe();
-  };
-  let wakeUps = 0;
-  let decisionNudges = 0;
-  setHandler(progressQuery, () => ({ phase, status, queuePosition, ...run, percent: progressPercent(run.done, run.total) }));
-  setHandler(runProgressSignal, (progress) => {
-    // Signals can arrive out of order after a retry; lines only grow.
-    if (progress.lines < run.lines) return;
-    run = progress;
-    describe();
-  });
-  setHandler(slotFreedSignal, () => {
-    wakeUps += 1;
-  });
-  setHandler(approvalDecidedSignal, () => {
-    decisionNudges += 1;
-  });
 
   const finish = async (outcome: Omit<ExecutionOutcome, 'executionId'>): Promise<void> => {
-    enter('finalizing');
-    status = outcome.status;
-    await CancellationScope.nonCancellable(() => finalizeExecution({ executionId, ...outcome }));
-    enter('done');
+    state.enter('finalizing');
+    state.status = outcome.status;
+    await CancellationScope.nonCancellable(() => steps.finalizeExecution({ executionId, ...outcome }));
+    showStatus(outcome.status, outcome.errorCode ?? null);
+    state.enter('done');
   };
 
-  /** Waits until the row says approved, rejected or expired; the API and the deadline decide, in PostgreSQL. */
-  const awaitApproval = async (deadline: number): Promise<ApprovalState> => {
-    const pollMs = (tuning?.approvalPollSeconds ?? 300) * 1000;
-    let state = await readApproval(executionId);
-    while (state.status === 'awaiting_approval') {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return expireApproval(executionId);
-      const seen = decisionNudges;
-      await condition(() => decisionNudges !== seen, Math.min(remaining, pollMs));
-      state = await readApproval(executionId);
-    }
-    return state;
-  };
-
-  let result: RunResult;
-  try {
-    const plan = await prepareExecution(executionId);
+  const prepare = async (): Promise<ExecutionPlan> => {
+    const plan = await steps.prepareExecution(executionId);
     if (plan.alreadyEnded) {
       throw new RecordedOutcome(
         ApplicationFailure.create({ type: 'CONFLICT', message: 'The execution had already ended when its workflow started; nothing ran.', nonRetryable: true }),
+        plan.endedAs?.status ?? null,
+        plan.endedAs?.errorCode ?? null,
       );
     }
-    if (plan.needsApproval) {
-      enter('awaiting_approval');
-      status = 'awaiting_approval';
-      const decided = await awaitApproval(plan.approvalDeadline ?? Date.now());
+    return plan;
+  };
+
+  /** Takes the execution as far as this run may: to the run's end, or to where the next run resumes. */
+  const proceed = async (): Promise<RunResult | ExecutionResume> => {
+    const plan = resume?.plan ?? (await prepare());
+    let phase: ExecutionResume['phase'] = resume?.phase ?? (plan.needsApproval ? 'awaiting_approval' : 'queued');
+    if (phase === 'awaiting_approval') {
+      setStatus('awaiting_approval');
+      state.enter('awaiting_approval');
+      const decided = await awaitApproval(steps, state, executionId, plan.approvalDeadline ?? Date.now(), tuning);
+      if (decided === 'continue') return state.resumeAt('awaiting_approval', plan);
       if (decided.status !== 'queued') {
-        status = decided.status;
         throw new RecordedOutcome(
           ApplicationFailure.create({
             type: decided.errorCode ?? 'CONFLICT',
             message: decided.errorMessage ?? `The execution ended ${decided.status} while awaiting approval.`,
             nonRetryable: true,
           }),
+          decided.status,
+          decided.errorCode,
         );
       }
-      status = 'queued';
+      phase = 'queued';
     }
-    enter('queued');
+    if (phase === 'queued') {
+      setStatus('queued');
+      state.enter('queued');
+      if ((await awaitSlot(steps, state, executionId, tuning)) === 'continue') return state.resumeAt('queued', plan);
+      // The slot is the row's `running` status.
+      setStatus('running');
+      state.enter('checking');
+      await steps.checkProductionSafety(executionId);
+      state.enter('validating');
+      await steps.validateScript(executionId);
+    }
+    setStatus('running');
+    state.enter('running');
+    const runScript = runScriptActivity(plan.timeoutSeconds, tuning);
     for (;;) {
-      // Read before asking, so a wake-up that arrives during the activity is not missed.
-      const seen = wakeUps;
-      const slot = await acquireSlot(executionId);
-      queuePosition = slot.acquired ? null : slot.position;
-      if (slot.acquired) break;
-      await condition(() => wakeUps !== seen, '15 seconds');
+      const run = await runScript(executionId, { segmentSeconds: tuning.runSegmentSeconds, progressIntervalSeconds: tuning.progressIntervalSeconds });
+      state.recordRun(run.progress);
+      if (run.ended !== false) return { exitCode: run.exitCode, lineCount: run.lineCount };
+      // The run goes on: re-attach in this run, or in the next one once this history is long.
+      if (historyIsLong(tuning)) return state.resumeAt('running', plan);
     }
-    enter('checking');
-    await checkProductionSafety(executionId);
-    enter('validating');
-    status = 'running';
-    await validateScript(executionId);
-    enter('running');
-    result = await runScriptActivity(plan.timeoutSeconds, tuning)(executionId);
+  };
+
+  let reached: RunResult | ExecutionResume;
+  try {
+    reached = await proceed();
+    if ('plan' in reached) await readyToHandOver();
   } catch (err) {
     if (err instanceof RecordedOutcome) {
-      enter('done');
+      if (err.status) showStatus(err.status, err.errorCode);
+      state.enter('done');
       throw err.failure;
     }
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     let stopPending = false;
-    if (phase === 'running') {
+    if (state.phase === 'running') {
       // The script may still be alive on the host: runScript kills it when its attempt hears a
       // cancel, but not when the attempt was in retry backoff, its worker was down, or it gave
       // up on a fault. A cancel ends only once the group is confirmed gone (stopRun retries
       // until it is); a fault ends within the retry budget, and when the host cannot be reached
       // to stop the run, the reconciler keeps trying and the job waits to start again.
       if (cancelled) {
-        await CancellationScope.nonCancellable(() => stopRunForCancel(executionId));
+        await CancellationScope.nonCancellable(() => steps.stopRunForCancel(executionId));
       } else {
         try {
-          await CancellationScope.nonCancellable(() => stopRun(executionId));
+          await CancellationScope.nonCancellable(() => steps.stopRun(executionId));
         } catch {
           stopPending = true;
         }
@@ -214,13 +154,18 @@ export async function migrationExecution({ executionId, tuning }: ExecutionInput
     throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true });
   }
 
-  if (result.exitCode !== 0) {
-    const message = `The script exited with code ${result.exitCode}; see its log for why.`;
-    await finish({ status: 'failed', exitCode: result.exitCode, errorCode: 'SCRIPT_FAILED', errorMessage: message });
-    throw ApplicationFailure.create({ type: 'SCRIPT_FAILED', message, nonRetryable: true, details: [{ exitCode: result.exitCode }] });
+  if ('plan' in reached) {
+    // The search attributes as they are now, upserts included, go on with the execution.
+    const continueAsNew = makeContinueAsNewFunc<typeof migrationExecution>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
+    return continueAsNew({ ...input, resume: reached });
+  }
+  if (reached.exitCode !== 0) {
+    const message = `The script exited with code ${reached.exitCode}; see its log for why.`;
+    await finish({ status: 'failed', exitCode: reached.exitCode, errorCode: 'SCRIPT_FAILED', errorMessage: message });
+    throw ApplicationFailure.create({ type: 'SCRIPT_FAILED', message, nonRetryable: true, details: [{ exitCode: reached.exitCode }] });
   }
   await finish({ status: 'succeeded', exitCode: 0 });
-  return result;
+  return reached;
 }
 
 function describeFailure(err: unknown): { code: string; message: string } {

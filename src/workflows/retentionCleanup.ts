@@ -1,21 +1,20 @@
 import { ActivityFailure, ApplicationFailure, continueAsNew, isCancellation, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
+import { stepRetryPolicy } from './retryPolicy';
 import type { RetentionInput, RetentionResult } from './types';
 
 /** Keeps the history of one run small when a large backlog takes many batches. */
 const maxBatchesPerRun = 500;
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 };
-
 const { deleteExpiredLogLines, listSweepableEnvironments } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry,
+  retry: stepRetryPolicy(),
 });
 
 const { sweepRunDirectories } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { ...retry, maximumAttempts: 5 },
+  retry: stepRetryPolicy({ retryMaxAttempts: 5 }),
 });
 
 /**

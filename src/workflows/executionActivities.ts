@@ -1,0 +1,42 @@
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+
+import type { Activities } from '../activities';
+import { stepRetryPolicy, untilSuccessRetryPolicy } from './retryPolicy';
+import type { ExecutionTuning } from './types';
+
+/** The steps of `migrationExecution`, each with the retry budget of the execution's tuning. */
+export function stepActivities(tuning: ExecutionTuning) {
+  const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: stepRetryPolicy(tuning) });
+  // Nothing may stay active without its outcome recorded, and no slot may free up while the run
+  // may still be alive on the host: these two outlast any outage.
+  const mustSucceed = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: untilSuccessRetryPolicy(tuning) });
+  // Proxies look activities up by name, so they cannot be spread.
+  return {
+    prepareExecution: steps.prepareExecution,
+    readApproval: steps.readApproval,
+    expireApproval: steps.expireApproval,
+    acquireSlot: steps.acquireSlot,
+    checkProductionSafety: steps.checkProductionSafety,
+    validateScript: steps.validateScript,
+    stopRun: steps.stopRun,
+    stopRunForCancel: mustSucceed.stopRun,
+    finalizeExecution: mustSucceed.finalizeExecution,
+  };
+}
+
+export type ExecutionSteps = ReturnType<typeof stepActivities>;
+
+/**
+ * `runScript` follows the run for a segment at most, so one attempt lasts the segment (or the
+ * job's timeout, if shorter) plus time to kill and drain. Re-attaching after a crash is the
+ * point of retrying, so it gets twice the attempts; the workflow waits for a kill to finish.
+ */
+export function runScriptActivity(timeoutSeconds: number, tuning: Required<ExecutionTuning>): Activities['runScript'] {
+  const retry = stepRetryPolicy(tuning);
+  return proxyActivities<Activities>({
+    startToCloseTimeout: `${Math.min(timeoutSeconds, tuning.runSegmentSeconds) + 600} seconds`,
+    heartbeatTimeout: `${tuning.heartbeatTimeoutSeconds} seconds`,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: (retry.maximumAttempts ?? 10) * 2 },
+  }).runScript;
+}
