@@ -3,6 +3,8 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
+import { parsePayloadKeys } from './temporal/payloadCodec';
+
 /**
  * Every setting Migrator reads from its environment. Parsed once at start by `loadConfig`;
  * the docker-compose test reads the keys of this schema to check each service gets them.
@@ -26,6 +28,25 @@ export const configSchema = z.object({
     .string()
     .min(16, 'MIGRATOR_ADMIN_TOKEN must be at least 16 characters; generate one with `openssl rand -hex 32`.')
     .optional(),
+  /**
+   * The keys that encrypt what Migrator hands to Temporal (params, approval reasons, failure
+   * messages): `keyId:base64key` entries, comma-separated, each 32 bytes; the first encrypts,
+   * all decrypt (rotation: put the new key first and keep the old ones). The same on every API
+   * and worker. Required unless MIGRATOR_PAYLOAD_ENCRYPTION is `off`.
+   */
+  MIGRATOR_PAYLOAD_KEYS: z
+    .string()
+    .default('')
+    .superRefine((raw, ctx) => {
+      if (raw.trim() === '') return;
+      try {
+        parsePayloadKeys(raw);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      }
+    }),
+  /** `off` stores payloads in Temporal in plain text, on purpose; `on` (the default) needs MIGRATOR_PAYLOAD_KEYS. */
+  MIGRATOR_PAYLOAD_ENCRYPTION: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds between TERM and KILL when a run is cancelled or times out. */
   KILL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(5),

@@ -27,6 +27,8 @@ describe('docker-compose.yml', () => {
     expect(new URL(env.DATABASE_URL).hostname).toBe('postgres');
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(env.MIGRATOR_ADMIN_TOKEN).toMatch(/^\$\{MIGRATOR_ADMIN_TOKEN:\?/);
+    // Required, so compose refuses to start without keys rather than store payloads in plain text.
+    expect(env.MIGRATOR_PAYLOAD_KEYS).toMatch(/^\$\{MIGRATOR_PAYLOAD_KEYS:\?/);
     expect(dependsOn(name)).toEqual(expect.arrayContaining(['postgres', 'temporal']));
   });
 
@@ -36,6 +38,17 @@ describe('docker-compose.yml', () => {
     expect(temporal.environment.POSTGRES_SEEDS).toBe('postgres');
     expect(dependsOn('temporal')).toContain('postgres');
     expect(compose.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  test('when the Temporal UI shows a run, then it asks the API’s codec endpoint, as the browser reaches it, with the console’s cookie', () => {
+    const ui = compose.services['temporal-ui'].environment;
+    const api = compose.services.api.environment;
+    const endpoint = new URL(ui.TEMPORAL_CODEC_ENDPOINT.replace(/\$\{MIGRATOR_PUBLIC_URL:-([^}]*)\}/, '$1'));
+    expect(endpoint.pathname).toBe('/codec');
+    expect(endpoint.origin).toBe(new URL(api.MIGRATOR_PUBLIC_URL.replace(/\$\{MIGRATOR_PUBLIC_URL:-([^}]*)\}/, '$1')).origin);
+    expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+    // The codec takes the cookie only from the UI's origin, which the API knows as TEMPORAL_UI_URL.
+    expect(new URL(api.TEMPORAL_UI_URL).port).toBe(compose.services['temporal-ui'].ports[0].split(':')[1]);
   });
 
   test('when published, then Temporal’s frontend and UI, which have no authentication here, are reachable from this machine only', () => {

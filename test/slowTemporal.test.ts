@@ -8,6 +8,7 @@ import { createPool } from '../src/db/pool';
 import { createLogger } from '../src/logger';
 import { LiveTails } from '../src/logs/liveTail';
 import { startHarness, type Harness } from './support/harness';
+import { testDataConverter } from './support/temporalTest';
 
 /** A TCP proxy in front of Temporal's frontend that can stop forwarding, as a stalled server or network would. */
 async function stallableProxy(target: string): Promise<{ address: string; stall(): void; close(): Promise<void> }> {
@@ -57,7 +58,7 @@ describe('a slow Temporal', () => {
     api = await startServer(
       createApp({
         pool,
-        temporal: new Client({ connection, namespace: 'default' }),
+        temporal: new Client({ connection, namespace: 'default', dataConverter: testDataConverter() }),
         logger: createLogger('test', 'silent'),
         taskQueue: h.taskQueue,
         namespace: 'default',

@@ -43,13 +43,25 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
     }
   }
 
-  /** The `tail` processes following the run's output files on the host. */
-  function tailsOf(executionId: string): number {
-    try {
-      return execFileSync('pgrep', ['-f', `tail .*${executionId}`]).toString().trim().split('\n').filter(Boolean).length;
-    } catch {
-      return 0;
+  /**
+   * Processes other than sshd's own below the listener, zombies included: the commands of open
+   * sessions. sshd frees a session's slot when it reaps the session's command, so once none is
+   * left every slot is free.
+   */
+  function sessionCommands(): string[] {
+    const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,comm=']).toString().trim().split('\n');
+    const procs = rows.map((row) => row.trim().split(/\s+/)).map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm: comm ?? '' }));
+    const below = new Set([sshd.pid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of procs) {
+        if (below.has(p.ppid) && !below.has(p.pid)) {
+          below.add(p.pid);
+          grew = true;
+        }
+      }
     }
+    return procs.filter((p) => p.pid !== sshd.pid && below.has(p.pid) && !p.comm.startsWith('sshd')).map((p) => `${p.pid} ${p.comm}`);
   }
 
   /** A channel that stays open until a line is written to it, then echoes it. */
@@ -150,9 +162,9 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
       });
       followers.forEach(stopFollowing);
       await Promise.all(ended);
-      // sshd frees a session when its command exits, not when the channel closes: each tail sees
+      // sshd frees a session when it reaps its command, not when the channel closes: each tail sees
       // its reader gone at its next poll (0.2 s), so on a busy machine it may outlive the close.
-      await until(() => tailsOf(spec.executionId) === 0, 'the followers\' tails end on the host');
+      await until(() => sessionCommands().length === 0, 'the followers end on the host');
       // Had the tails stayed on the host, they would hold all three sessions and these would be refused.
       const again = await Promise.all([0, 1, 2].map(() => execCollect(session, 'echo again')));
       expect(again.map((r) => r.stdout)).toEqual(['again\n', 'again\n', 'again\n']);

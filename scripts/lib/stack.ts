@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,7 +93,26 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-async function startTemporal(say: Say, mode: 'shared' | 'own', workDir: string): Promise<{ address: string; uiUrl: string | null; server?: DevServer }> {
+/**
+ * MIGRATOR_PAYLOAD_KEYS, or the key of this machine's dev stacks: made once into the cache
+ * directory (0600), so payloads written by one `npm run dev` or demo still read in the next.
+ */
+export function devPayloadKeys(): string {
+  if (process.env.MIGRATOR_PAYLOAD_KEYS) return process.env.MIGRATOR_PAYLOAD_KEYS;
+  const file = path.join(cacheDir, 'payload-keys');
+  if (!existsSync(file)) {
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function startTemporal(
+  say: Say,
+  mode: 'shared' | 'own',
+  workDir: string,
+  codecEndpoint: string,
+): Promise<{ address: string; uiUrl: string | null; server?: DevServer }> {
   const fromEnv = process.env.TEMPORAL_ADDRESS;
   if (fromEnv) {
     say(`Temporal: using TEMPORAL_ADDRESS=${fromEnv}`);
@@ -119,6 +138,7 @@ async function startTemporal(say: Say, mode: 'shared' | 'own', workDir: string):
   const fixedPorts = !(await portOpen(8233));
   const server = await startDevServer({
     ui: true,
+    codecEndpoint,
     ...(fixedPorts ? { port: 7233, uiPort: 8233 } : {}),
     dbFilename: path.join(workDir, 'temporal-dev.db'),
   });
@@ -144,7 +164,8 @@ export async function startStack(say: Say, options: StackOptions = {}): Promise<
     await devServer?.stop();
   };
   try {
-    const temporal = await startTemporal(say, options.temporal ?? 'shared', workDir);
+    const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : await freePort());
+    const temporal = await startTemporal(say, options.temporal ?? 'shared', workDir, `http://127.0.0.1:${port}/codec`);
     devServer = temporal.server;
 
     say(`PostgreSQL: preparing ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`);
@@ -153,13 +174,13 @@ export async function startStack(say: Say, options: StackOptions = {}): Promise<
     say(`PostgreSQL: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}`);
 
     const adminToken = options.adminToken ?? process.env.MIGRATOR_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
-    const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : await freePort());
     const env = {
       ...process.env,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
       MIGRATOR_ADMIN_TOKEN: adminToken,
+      MIGRATOR_PAYLOAD_KEYS: devPayloadKeys(),
       PORT: String(port),
       ...(options.sshKeyDir ? { SSH_KEY_DIR: options.sshKeyDir } : {}),
       ...options.env,

@@ -63,7 +63,14 @@ export async function registerSearchAttributes(address: string, namespace = 'def
 
 /** Starts `temporal server start-dev` on free loopback ports; `ui` adds the web UI. */
 export async function startDevServer(
-  options: { ui?: boolean; uiPort?: number; dbFilename?: string; port?: number } = {},
+  options: {
+    ui?: boolean;
+    uiPort?: number;
+    dbFilename?: string;
+    port?: number;
+    /** The UI decodes payloads through this codec endpoint (Migrator's API at `/codec`). */
+    codecEndpoint?: string;
+  } = {},
 ): Promise<DevServer> {
   const cli = temporalCliPath();
   const port = options.port ?? (await freePort());
@@ -72,6 +79,7 @@ export async function startDevServer(
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (uiPort && options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   // The executions' search attributes; the dev server's SQLite visibility holds 10 Keyword and 3 Bool per namespace.
   for (const { name, type } of searchAttributeRegistrations()) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
 import type { Pool } from 'pg';
 
@@ -13,6 +14,7 @@ import { buildOpenApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { mountReferencePage } from './referencePage';
 import { catalogRoutes } from './routes/catalog';
+import { codecRoutes } from './routes/codec';
 import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { jobToolRoutes } from './routes/jobTools';
@@ -34,6 +36,13 @@ export interface AppDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string;
+  /**
+   * The codec of the API's Temporal client, served at `/codec` for the Temporal UI and the CLI;
+   * undefined when encryption is off (the endpoint then passes payloads through).
+   */
+  payloadCodec?: PayloadCodec;
+  /** More browser origins allowed to call `/codec` with the console's cookie (the Temporal UI's is always). */
+  codecOrigins?: string[];
   /** This process's live log followers (one LISTEN connection); started and stopped by the caller. */
   liveTails: LiveTails;
   /** Seconds between SSE keep-alive comments. */
@@ -97,6 +106,19 @@ export function createApp(deps: AppDeps): Express {
     publicOrigin: new URL(deps.publicUrl ?? 'http://127.0.0.1:8080').origin,
     sessionIdleSeconds: deps.sessionIdleSeconds ?? 12 * 3600,
   };
+  // Temporal's remote codec protocol, outside /api/v1: the Temporal UI calls it from its own origin.
+  app.use(
+    '/codec',
+    codecRoutes({
+      pool: deps.pool,
+      logger: deps.logger,
+      codec: deps.payloadCodec,
+      namespace: deps.namespace,
+      allowedOrigins: [new URL(deps.temporalUiUrl).origin, ...(deps.codecOrigins ?? [])],
+      publicOrigin: sessions.publicOrigin,
+    }),
+  );
+
   const signIn = express.Router();
   signIn.use(metrics.markRouter);
   signIn.use((req, res, next) => (req.method === 'POST' && req.path === '/session' ? smallBody(req, res, next) : next()));

@@ -4,6 +4,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { LiveTails } from '../logs/liveTail';
 import { connectTemporalClient } from '../temporal/client';
+import { dataConverterWith, payloadCodecFor } from '../temporal/dataConverter';
 import { createApp } from './app';
 import { seedAdminToken } from './auth';
 import { startServer } from './server';
@@ -11,11 +12,14 @@ import { startServer } from './server';
 async function run(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
+  // Before anything else: an API without the keys must not start.
+  const payloadCodec = payloadCodecFor(config);
+  if (!payloadCodec) logger.warn('MIGRATOR_PAYLOAD_ENCRYPTION=off: params, reasons and failure messages go to Temporal in plain text.');
   await runMigrations(config.DATABASE_URL, logger);
   const pool = createPool(config.DATABASE_URL);
   if (config.MIGRATOR_ADMIN_TOKEN) await seedAdminToken(pool, config.MIGRATOR_ADMIN_TOKEN);
   else logger.warn('MIGRATOR_ADMIN_TOKEN is not set: no admin token was seeded, so only existing tokens work.');
-  const temporal = await connectTemporalClient(config);
+  const temporal = await connectTemporalClient(config, dataConverterWith(payloadCodec));
   const liveTails = new LiveTails(pool, config.DATABASE_URL, logger);
   await liveTails.start();
   const app = createApp({
@@ -26,6 +30,7 @@ async function run(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    payloadCodec,
     publicUrl: config.MIGRATOR_PUBLIC_URL || `http://127.0.0.1:${config.PORT}`,
     sessionIdleSeconds: Math.round(config.SESSION_IDLE_HOURS * 3600),
     executionTuning: {

@@ -1,4 +1,4 @@
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 
 import { AesGcmPayloadCodec, parsePayloadKeys } from './payloadCodec';
 
@@ -11,17 +11,30 @@ export interface PayloadEncryptionSettings {
 }
 
 /**
- * The data converter every Temporal client and worker of Migrator uses: payloads encrypted with
- * the configured keys, failures' messages and stacks encoded so they are encrypted too. Without
- * keys it refuses, unless encryption is turned off on purpose.
+ * The codec of what Migrator hands to Temporal, from the configured keys; undefined when
+ * encryption is off on purpose. Without keys it refuses, saying what to set.
  */
-export function dataConverterFor(settings: PayloadEncryptionSettings): DataConverter | undefined {
+export function payloadCodecFor(settings: PayloadEncryptionSettings): PayloadCodec | undefined {
   if (settings.MIGRATOR_PAYLOAD_ENCRYPTION === 'off') return undefined;
-  if (!settings.MIGRATOR_PAYLOAD_KEYS) {
+  if (!settings.MIGRATOR_PAYLOAD_KEYS?.trim()) {
     throw new Error(
       'MIGRATOR_PAYLOAD_KEYS is not set: Migrator encrypts what it hands to Temporal. Set it to `keyId:base64key` ' +
         '(e.g. `k1:$(openssl rand -base64 32)`), the same on every API and worker, or set MIGRATOR_PAYLOAD_ENCRYPTION=off to store payloads in plain text on purpose.',
     );
   }
-  return { payloadCodecs: [new AesGcmPayloadCodec(parsePayloadKeys(settings.MIGRATOR_PAYLOAD_KEYS))], failureConverterPath };
+  return new AesGcmPayloadCodec(parsePayloadKeys(settings.MIGRATOR_PAYLOAD_KEYS));
+}
+
+/**
+ * The data converter every Temporal client and worker of Migrator uses: payloads through `codec`
+ * (encrypted), failures' messages and stacks moved into an encoded payload so they are encrypted
+ * too. Workers with a prebuilt workflow bundle must bundle `failureConverterPath` as well.
+ */
+export function dataConverterWith(codec: PayloadCodec | undefined): DataConverter {
+  return codec ? { payloadCodecs: [codec], failureConverterPath } : {};
+}
+
+/** `dataConverterWith(payloadCodecFor(settings))`. */
+export function dataConverterFor(settings: PayloadEncryptionSettings): DataConverter {
+  return dataConverterWith(payloadCodecFor(settings));
 }

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 
 import type { Activities } from '../activities';
@@ -10,6 +11,11 @@ export interface MigrationWorkerOptions {
   /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /**
+   * Migrator's data converter (`dataConverterWith`), the same as its clients'. A prebuilt bundle
+   * must have been built with its `failureConverterPath` (`bundleWorkflowsApart` does).
+   */
+  dataConverter: DataConverter;
 }
 
 /** The worker hosting `migrationExecution` and its activities. */
@@ -20,6 +26,7 @@ export function createMigrationWorker(options: MigrationWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
     activities: options.activities,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     // Cancellation reaches an activity only with a heartbeat answer: keep that path short.
     maxHeartbeatThrottleInterval: '1 second',

@@ -9,6 +9,7 @@ import { coerceError } from '../errors';
 import { createLogger } from '../logger';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
+import { dataConverterFor } from '../temporal/dataConverter';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
 import { warnAboutEnvironmentsBreakingKeyRules } from './keyRuleAudit';
@@ -17,6 +18,9 @@ import { bundleWorkflowsApart } from './workflowBundle';
 async function run(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
+  // Before anything else: a worker without the keys must not start.
+  const dataConverter = dataConverterFor(config);
+  if (config.MIGRATOR_PAYLOAD_ENCRYPTION === 'off') logger.warn('MIGRATOR_PAYLOAD_ENCRYPTION=off: params, reasons and failure messages go to Temporal in plain text.');
   await runMigrations(config.DATABASE_URL, logger);
   if (config.WORKER_METRICS_ADDRESS) {
     // Before the first connection: the runtime is created with it.
@@ -25,7 +29,7 @@ async function run(): Promise<void> {
   }
   const pool = createPool(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = await connectTemporalClient(config);
+  const temporal = await connectTemporalClient(config, dataConverter);
   const ssh = new SshPool({
     maxSessionsPerConnection: config.SSH_MAX_SESSIONS,
     keyDir: config.SSH_KEY_DIR,
@@ -39,6 +43,7 @@ async function run(): Promise<void> {
   try {
     const worker = await createMigrationWorker({
       workflowBundle: { codePath: bundle.codePath },
+      dataConverter,
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -5,6 +5,8 @@ export interface SharedTestServices {
   temporalAddress: string;
   adminUrl: string;
   template: string;
+  /** MIGRATOR_PAYLOAD_KEYS of this run: a key made for it, never written to disk. */
+  payloadKeys: string;
   ssh: Pick<LoopbackSshd, 'host' | 'port' | 'username' | 'privateKeyPath' | 'hostKeyFingerprint' | 'dir'>;
 }
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { Client } from 'pg';
 
 import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
@@ -24,7 +26,12 @@ export default async function globalSetup(): Promise<void> {
   await runMigrations(templateUrl.toString());
 
   const [temporal, sshd] = await Promise.all([startDevServer(), startLoopbackSshd()]);
+  // Every Temporal client and worker of the tests encrypts, as Migrator's do; API and worker
+  // processes the tests spawn (demo, fault tests) take the same key from the environment.
+  const payloadKeys = `test-${process.pid}:${randomBytes(32).toString('base64')}`;
+  process.env.MIGRATOR_PAYLOAD_KEYS = payloadKeys;
   const shared: SharedTestServices = {
+    payloadKeys,
     temporalAddress: temporal.address,
     adminUrl,
     template,

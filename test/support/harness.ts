@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { createMigratorClient, dataOrThrow, type Environment, type Job, type MigratorClient, type paths } from '@migrator/api-client';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Client as PgClient, type Pool } from 'pg';
 
 import { freePort } from '../../scripts/lib/loopbackSshd';
@@ -23,6 +23,7 @@ import { SshPool } from '../../src/ssh/sshPool';
 import { createMigrationWorker } from '../../src/worker/createWorker';
 import type { ExecutionTuning } from '../../src/workflows/types';
 import { sharedServices, type SharedTestServices } from './env';
+import { bundleTestWorkflows, testDataConverter, testPayloadCodec } from './temporalTest';
 
 export interface ApiResponse {
   status: number;
@@ -138,7 +139,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const taskQueue = `test-${randomUUID()}`;
   const temporalAddress = options.temporalAddress ?? services.temporalAddress;
   const connection = await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: 'default' });
+  const dataConverter = testDataConverter();
+  const temporal = new Client({ connection, namespace: 'default', dataConverter });
 
   // Key files live where the loopback sshd generated them; only the worker reads them.
   const ssh = new SshPool({ keyDir: services.ssh.dir, connectTimeoutMs: 20_000 });
@@ -147,15 +149,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let nativeConnection: NativeConnection | undefined;
   if (options.worker !== false) {
     nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../src/workflows'),
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    });
+    const workflowBundle = await bundleTestWorkflows();
     worker = await createMigrationWorker({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
       workflowBundle,
+      dataConverter,
       activities: createActivities({ pool, logger: quietLogger, temporal, ssh, killGraceSeconds: options.killGraceSeconds ?? 2 }),
     });
     workerRun = worker.run();
@@ -177,6 +177,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       taskQueue,
       namespace: 'default',
       temporalUiUrl: 'http://127.0.0.1:8233',
+      payloadCodec: testPayloadCodec(),
       liveTails,
       sseKeepAliveSeconds: 1,
       executionTuning: options.executionTuning,

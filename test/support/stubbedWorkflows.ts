@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 
 import { executionSearchAttributes, searchAttributeKeys } from '../../src/temporal/searchAttributes';
 import { createMigrationWorker } from '../../src/worker/createWorker';
 import type { ExecutionInput, ExecutionTuning, RunResult } from '../../src/workflows/types';
 import { sharedServices } from './env';
 import { StubSteps, type StubExecution } from './stubSteps';
+import { bundleTestWorkflows, testDataConverter } from './temporalTest';
 
 const silent = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 let runtimeInstalled = false;
@@ -51,10 +52,18 @@ export async function startStubbedWorkflows(): Promise<StubbedWorkflows> {
   const taskQueue = `stubbed-${randomUUID()}`;
   const steps = new StubSteps();
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  const dataConverter = testDataConverter();
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silent });
-  const worker: Worker = await createMigrationWorker({ connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle, activities: steps.activities() });
+  const workflowBundle = await bundleTestWorkflows();
+  const worker: Worker = await createMigrationWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle,
+    dataConverter,
+    activities: steps.activities(),
+  });
   const running = worker.run();
 
   return {

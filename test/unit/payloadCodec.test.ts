@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 import { defaultPayloadConverter } from '@temporalio/common';
 
+import { loadConfig } from '../../src/config';
+import { dataConverterFor, failureConverterPath, payloadCodecFor } from '../../src/temporal/dataConverter';
 import { AesGcmPayloadCodec, encryptedEncoding, isEncrypted, keyIdMetadata, parsePayloadKeys } from '../../src/temporal/payloadCodec';
 
 const keyA = `a:${randomBytes(32).toString('base64')}`;
@@ -63,5 +65,29 @@ describe('the payload codec', () => {
   ])('when MIGRATOR_PAYLOAD_KEYS is %p, then it is refused naming the variable', (raw, message) => {
     expect(() => parsePayloadKeys(raw)).toThrow(message);
     expect(() => parsePayloadKeys(raw)).toThrow(/MIGRATOR_PAYLOAD_KEYS/);
+  });
+});
+
+describe('configuration of payload encryption', () => {
+  const base = { MIGRATOR_ADMIN_TOKEN: undefined };
+
+  test('when encryption is on and no keys are set, then the processes refuse to start, saying what to set', () => {
+    const config = loadConfig({ ...base });
+    expect(config.MIGRATOR_PAYLOAD_ENCRYPTION).toBe('on');
+    expect(() => payloadCodecFor(config)).toThrow(/MIGRATOR_PAYLOAD_KEYS is not set.*MIGRATOR_PAYLOAD_ENCRYPTION=off/s);
+  });
+
+  test('when a key is malformed, then loading the configuration names the variable and the entry', () => {
+    expect(() => loadConfig({ MIGRATOR_PAYLOAD_KEYS: 'k1:dGVzdA==' })).toThrow(/MIGRATOR_PAYLOAD_KEYS: .*key "k1" must be 32 bytes/);
+    expect(() => loadConfig({ MIGRATOR_PAYLOAD_KEYS: 'no-colon' })).toThrow(/MIGRATOR_PAYLOAD_KEYS: .*entry 1 must be `keyId:base64key`/);
+    expect(() => loadConfig({ MIGRATOR_PAYLOAD_ENCRYPTION: 'maybe' })).toThrow(/MIGRATOR_PAYLOAD_ENCRYPTION/);
+  });
+
+  test('when keys are set, then clients and workers get the codec and the failure converter; off means plain on purpose', () => {
+    const keys = `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`;
+    const converter = dataConverterFor(loadConfig({ MIGRATOR_PAYLOAD_KEYS: keys }));
+    expect(converter.payloadCodecs).toHaveLength(1);
+    expect(converter.failureConverterPath).toBe(failureConverterPath);
+    expect(dataConverterFor(loadConfig({ MIGRATOR_PAYLOAD_ENCRYPTION: 'off' }))).toEqual({});
   });
 });
