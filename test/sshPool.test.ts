@@ -152,6 +152,8 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
     const session = await pool.session(target);
     await withRunOf(session, 'echo started\nsleep 120\n', async (spec) => {
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true, alive: true });
+      // The start's session too is freed only once sshd reaped its command.
+      await until(() => sessionCommands().length === 0, 'the start\'s session ends on the host');
       const followers = await Promise.all(
         (['stdout', 'stderr', 'stdout'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)),
       );
