@@ -64,6 +64,10 @@ async function run(): Promise<boolean> {
         `exit code ${execution.exitCode}, ${execution.lineCount} lines stored`,
     );
     say(`inspect the run in the Temporal UI: ${started.links.temporalUi}`);
+    say(
+      'its params and messages are encrypted there: to read them, sign in to the console (`npm run dev`, http://127.0.0.1:8080/) ' +
+        'and point the UI\'s codec settings at http://127.0.0.1:8080/codec with "Include cross-origin credentials" (README, "Encrypted payloads").',
+    );
     if (stack.ownsTemporal) {
       say(
         'that Temporal UI stops with this demo, which exits now. `npm run dev` starts it again, with this run in its history, ' +
