@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 
 import { createApp } from '../src/api/app';
+import { codecBodyLimitBytes } from '../src/api/routes/codec';
 import { createLogger } from '../src/logger';
 import { LiveTails } from '../src/logs/liveTail';
 import { startHarness, type Harness } from './support/harness';
@@ -163,13 +164,20 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
       path: () => string;
       token?: 'viewer' | 'operator' | 'admin';
       cases: () => BadCase[];
+      /** A body limit of its own, above the API's usual one. */
+      bodyLimitBytes?: number;
     }
 
-    const common = (): BadCase[] => [
+    const common = (route: WriteRoute): BadCase[] => [
       { what: 'malformed JSON', raw: '{"name": ', status: 400, code: 'VALIDATION_FAILED', field: '' },
       { what: 'a JSON array instead of an object', body: [], status: 400, code: 'VALIDATION_FAILED' },
       { what: 'a JSON string instead of an object', raw: '"hello"', status: 400, code: 'VALIDATION_FAILED' },
-      { what: 'an oversized body', body: { name: huge }, status: 413, code: 'VALIDATION_FAILED' },
+      {
+        what: 'an oversized body',
+        body: { name: route.bodyLimitBytes ? 'x'.repeat(route.bodyLimitBytes + 1) : huge },
+        status: 413,
+        code: 'VALIDATION_FAILED',
+      },
     ];
 
     const routes: WriteRoute[] = [
@@ -316,6 +324,19 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
         path: () => `/api/v1/environments/${ids.environment}/check`,
         cases: () => [],
       },
+      ...(['decode', 'encode'] as const).map(
+        (direction): WriteRoute => ({
+          method: 'POST',
+          path: () => `/codec/${direction}`,
+          token: 'operator',
+          bodyLimitBytes: codecBodyLimitBytes,
+          cases: () => [
+            { what: 'a wrong type', body: { payloads: 'all' }, status: 400, code: 'VALIDATION_FAILED', field: 'payloads' },
+            { what: 'an unknown field', body: { payloads: [], namespace: 'x' }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+            { what: 'data that is no base64', body: { payloads: [{ data: 'a\u0000b' }] }, status: 400, code: 'VALIDATION_FAILED', field: 'payloads.0.data' },
+          ],
+        }),
+      ),
       {
         method: 'POST',
         path: () => '/api/v1/tokens',
@@ -342,7 +363,7 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
       const before = await snapshot();
       const failures: string[] = [];
       for (const route of routes) {
-        for (const c of [...common(), ...route.cases()]) {
+        for (const c of [...common(route), ...route.cases()]) {
           const res = await h.request(route.method, route.path(), c.body, {
             token: tokens[route.token ?? 'admin'],
             ...(c.raw !== undefined ? { rawBody: c.raw } : {}),

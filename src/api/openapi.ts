@@ -6,6 +6,7 @@ import { executionStatuses, interpreters, outputStreams } from '../model/executi
 import { errorCodes } from '../errors';
 import { logsPageMaxBytes } from '../logs/pageBudget';
 import { roles, type Role } from './auth';
+import { codecBody } from './routes/codec';
 import { streamQuery } from './routes/logStream';
 import { previewBody } from './routes/jobTools';
 import { sessionBody } from './routes/session';
@@ -331,6 +332,16 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       },
       '/api/v1/tokens/{id}': {
         delete: operation({ summary: 'Revoke a token', role: 'admin', path: idPath, status: 204, errors: [404] }),
+      },
+      '/codec/decode': {
+        post: {
+          ...operation({ summary: 'Decrypt payloads (Temporal\'s remote codec protocol), for the Temporal UI and `temporal --codec-endpoint`', role: 'viewer', body: codecBody, status: 200, response: codecBody, errors: [400, 401, 403] }),
+          description:
+            'A bearer token, or the console\'s session cookie from the console\'s origin or the Temporal UI\'s (`TEMPORAL_UI_URL`), with CORS and credentials for that origin. `X-Namespace`, when sent, must be the configured namespace. Payloads without encryption metadata come back as they are; a key no longer configured is a 400 naming its id.',
+        },
+      },
+      '/codec/encode': {
+        post: operation({ summary: 'Encrypt payloads with the current key (operators and admins only: anyone else could encrypt chosen text under Migrator\'s key)', role: 'operator', body: codecBody, status: 200, response: codecBody, errors: [400, 401, 403] }),
       },
       '/api/v1/audit': {
         get: operation({ summary: 'Every change to environments, sources, jobs and tokens, newest first', role: 'admin', query: auditQuery, status: 200, response: pageOf(auditEntry), errors: [400] }),

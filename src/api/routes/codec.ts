@@ -21,6 +21,12 @@ export interface CodecRouteDeps {
   publicOrigin: string;
 }
 
+/**
+ * A decode request carries the payloads of one history view; Temporal refuses payloads over 2 MB,
+ * so a few of the largest fit, and nothing near the limit reaches the codec.
+ */
+export const codecBodyLimitBytes = 8 << 20;
+
 const base64 = z.string().max(16 << 20).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const payload = z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }).strict();
 export const codecBody = z.object({ payloads: z.array(payload).max(10_000) }).strict();
@@ -111,7 +117,7 @@ export function codecRoutes(deps: CodecRouteDeps): Router {
     res.json({ payloads: out.map(toWire) });
   };
 
-  const json = express.json({ limit: '8mb', strict: true, type: () => true });
+  const json = express.json({ limit: codecBodyLimitBytes, strict: true, type: () => true });
   router.post('/decode', json, handle('decode', 'viewer'));
   router.post('/encode', json, handle('encode', 'operator'));
   return router;
