@@ -119,6 +119,57 @@ describe('console: the live log of an execution', () => {
     });
   });
 
+  test('when the operator scrolls up, links a line or finds text, then earlier pages load, following stops until "Jump to the end", and the line is shown and marked', async () => {
+    const total = 5000;
+    const job = await h.createJob({ scriptPath: '/bin/true', interpreter: 'exec' });
+    const id = randomUUID();
+    await h.pool.query(
+      `insert into executions (id, job_id, environment_id, params, started_by, workflow_id, status, finished_at, last_seq)
+       values ($1, $2, $3, '{}', 'tester', $4, 'succeeded', now(), $5)`,
+      [id, job.id, environmentId, `execution-${id}`, total],
+    );
+    await h.pool.query(
+      `insert into log_lines (execution_id, seq, stream, ts, text)
+       select $1, n, 'stdout', now(), case when n = 4990 then 'needle <b>not bold</b>' else 'line ' || n end from generate_series(1, $2::integer) n`,
+      [id, total],
+    );
+
+    const { page, log } = await signedIn(h.url);
+    await withEvidence('live-log-navigation', page, log, async () => {
+      await page.goto(`${h.url}/executions/${id}`);
+      await waitOnScreen(page, lineRow(page, total));
+      expect(await page.getByRole('button', { name: 'Jump to the end' }).count()).toBe(0);
+
+      // Up past the 1,000 lines of the tail: the page above is loaded as it comes into view.
+      const box = (await logLines(page).boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -20 * 1500);
+      await page.getByRole('button', { name: 'Jump to the end' }).waitFor();
+      const shown = (await renderedRows(page)).filter((r) => r.seq < 4000);
+      expect(shown.length).toBeGreaterThan(0);
+      await lineRow(page, shown[0]!.seq).getByRole('cell').last().filter({ hasText: `line ${shown[0]!.seq}` }).waitFor();
+      await page.getByRole('button', { name: 'Jump to the end' }).click();
+      await waitOnScreen(page, lineRow(page, total));
+      await page.getByRole('button', { name: 'Jump to the end' }).waitFor({ state: 'detached' });
+
+      // A link to one line.
+      await page.goto(`${h.url}/executions/${id}#L1234`);
+      await waitOnScreen(page, lineRow(page, 1234));
+      expect(await lineRow(page, 1234).getAttribute('aria-current')).toBe('true');
+      await lineRow(page, 1234).getByRole('cell').last().filter({ hasText: 'line 1234' }).waitFor();
+
+      // Finding text in what is loaded; markup in a line is text, never HTML.
+      await page.getByLabel('Find in loaded lines').fill('NEEDLE');
+      await page.getByRole('status').filter({ hasText: '1 match in the loaded lines' }).waitFor();
+      await page.getByRole('button', { name: 'Next match' }).click();
+      await waitOnScreen(page, lineRow(page, 4990));
+      await page.getByRole('status').filter({ hasText: 'Match 1 of 1' }).waitFor();
+      expect(await lineRow(page, 4990).getAttribute('aria-current')).toBe('true');
+      expect(await lineRow(page, 4990).getByRole('cell').last().textContent()).toBe('needle <b>not bold</b>');
+      expect(await lineRow(page, 4990).locator('b').count()).toBe(0);
+    });
+  });
+
   test('when the API restarts while a run prints, then the log says the connection was lost, resumes, and shows every line once', async () => {
     const total = 3000;
     // 20 lines every 50 ms (6 s in all); every 100th goes to stderr.

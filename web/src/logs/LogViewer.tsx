@@ -185,7 +185,9 @@ export function LogViewer({ executionId }: LogViewerProps) {
     ? ''
     : find.matches.length === 0
       ? 'No match in the loaded lines.'
-      : `${matchIndex === -1 ? find.matches.length : `${matchIndex + 1} of ${find.matches.length}`} matches in the loaded lines.`;
+      : matchIndex === -1
+        ? `${find.matches.length} ${find.matches.length === 1 ? 'match' : 'matches'} in the loaded lines.`
+        : `Match ${matchIndex + 1} of ${find.matches.length} in the loaded lines.`;
 
   return (
     <section className="log-viewer" aria-labelledby={`log-heading-${executionId}`}>
