@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 import type { Locator, Page } from 'playwright-core';
 
@@ -130,7 +131,9 @@ describe('console: the live log of an execution', () => {
     );
     await h.pool.query(
       `insert into log_lines (execution_id, seq, stream, ts, text)
-       select $1, n, 'stdout', now(), case when n = 4990 then 'needle <b>not bold</b>' else 'line ' || n end from generate_series(1, $2::integer) n`,
+       select $1, n, case when n % 7 = 0 then 'stderr' else 'stdout' end, now(),
+              case when n = 4990 then 'needle <b>not bold</b>' else 'line ' || n end
+         from generate_series(1, $2::integer) n`,
       [id, total],
     );
 
@@ -167,6 +170,13 @@ describe('console: the live log of an execution', () => {
       expect(await lineRow(page, 4990).getAttribute('aria-current')).toBe('true');
       expect(await lineRow(page, 4990).getByRole('cell').last().textContent()).toBe('needle <b>not bold</b>');
       expect(await lineRow(page, 4990).locator('b').count()).toBe(0);
+
+      // axe-core, evaluated through the DevTools protocol (the console's CSP refuses inline scripts).
+      await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+      const violations = (await page.evaluate(
+        `axe.run(document.querySelector('.log-viewer')).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.help + ' ' + v.nodes.map((n) => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')))`,
+      )) as string[];
+      expect(violations).toEqual([]);
     });
   });
 
