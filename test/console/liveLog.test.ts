@@ -77,7 +77,7 @@ describe('console: the live log of an execution', () => {
       );
   }
 
-  test('when an execution has 1,000,000 lines, then its page opens at the last line, Home scrolls to the first, and fewer than 500 rows are ever in the DOM', async () => {
+  test('when an execution has 1,000,000 lines, then its page opens at the last line, Home scrolls to the first, the position slider pages through the whole log, and fewer than 500 rows are ever in the DOM', async () => {
     const total = 1_000_000;
     const job = await h.createJob({ scriptPath: '/bin/true', interpreter: 'exec' });
     const id = randomUUID();
@@ -113,6 +113,17 @@ describe('console: the live log of an execution', () => {
       const rows = await renderedRows(page);
       expect(rows[0]).toEqual({ seq: 1, stream: '', text: 'line 1' });
       expect(rows.map((r) => r.text).join('\n')).not.toContain('\x1b');
+
+      // Past 200,000 lines the scrollbar spans a window; the position slider spans the whole log.
+      const position = page.getByRole('slider', { name: 'Position in log' });
+      await position.focus();
+      await page.keyboard.press('PageUp');
+      const landed = Number(await position.inputValue());
+      expect(landed).toBeGreaterThan(50_000);
+      await waitOnScreen(page, lineRow(page, landed));
+      await lineRow(page, landed).getByRole('cell').last().filter({ hasText: `line ${landed}` }).waitFor();
+      expect(await position.getAttribute('aria-valuetext')).toBe(`line ${landed.toLocaleString('en')} of 1,000,000`);
+      expect(await logLines(page).getByRole('row').count()).toBeLessThan(500);
 
       await page.getByRole('button', { name: 'Jump to the end' }).click();
       await waitOnScreen(page, lineRow(page, total));
