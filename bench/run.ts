@@ -8,6 +8,7 @@ import { freePort, startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/l
 import { startStack, type Stack } from '../scripts/lib/stack';
 import { type BenchContext, createBenchPool, registerCatalog, sshArgs } from './context';
 import { benchConcurrency } from './items/concurrency';
+import { benchConsole } from './items/console';
 import { benchDispatch } from './items/dispatch';
 import { benchLatency } from './items/latency';
 import { benchMemory } from './items/memory';
@@ -28,7 +29,7 @@ import { writeBenchScripts } from './scripts';
 const say = (line: string): void => console.log(`bench | ${line}`);
 
 /** In the order they run: the memory item goes right after the warm-up, before the big runs grow the heaps. */
-const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency'] as const;
+const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency', 'console'] as const;
 type ItemName = (typeof itemNames)[number];
 
 interface Options {
@@ -94,6 +95,8 @@ async function runItem(name: ItemName, ctx: BenchContext, out: ItemOutput, optio
       return benchLatency(ctx, out);
     case 'concurrency':
       return benchConcurrency(ctx, out);
+    case 'console':
+      return benchConsole(ctx, out);
   }
 }
 

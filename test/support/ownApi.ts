@@ -19,8 +19,9 @@ export interface OwnApi {
 }
 
 /**
- * Starts the real API on a free loopback port with `overrides` (a wrapped pool, short
- * intervals), on `port` when given. The harness's API keeps its defaults, so other tests of the file are unaffected.
+ * Starts the real API on a free loopback port (or `port`, to start it again where it was) with
+ * `overrides` (a wrapped pool, short intervals). The harness's API keeps its defaults, so other
+ * tests of the file are unaffected.
  */
 export async function startOwnApi(h: Harness, overrides: Partial<Omit<AppDeps, 'liveTails'>> = {}, port?: number): Promise<OwnApi> {
   const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
