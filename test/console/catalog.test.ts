@@ -93,7 +93,7 @@ describe('console: the catalog pages', () => {
       expect(await required3.getAttribute('aria-invalid')).toBe('true');
       await jobForm.getByRole('alert').filter({ hasText: 'parameters.2.required' }).waitFor();
 
-      await jobForm.getByRole('button', { name: 'Move parameter 3 up' }).click();
+      await jobForm.getByRole('button', { name: 'Move up parameter 3' }).click();
       expect(await parameter(2).getByLabel('Name').inputValue()).toBe('batch_size');
       await jobForm.getByRole('button', { name: 'Create job' }).click();
       await p.getByRole('status').filter({ hasText: 'Job import-patients created.' }).waitFor();
@@ -169,7 +169,7 @@ describe('console: the catalog pages', () => {
       expect((await h.request('GET', '/api/v1/me', undefined, { token: secret })).body).toMatchObject({ role: 'operator' });
 
       await p.getByRole('button', { name: 'Revoke ci-nightly' }).click();
-      await p.getByRole('button', { name: 'Confirm: revoke ci-nightly and end its sessions' }).click();
+      await p.getByRole('button', { name: 'Revoke now: ci-nightly, ending its sessions' }).click();
       await p.getByRole('status').filter({ hasText: 'Token ci-nightly revoked' }).waitFor();
       await p.getByRole('row', { name: /ci-nightly/ }).getByText(/^revoked /).waitFor();
       expect((await h.request('GET', '/api/v1/me', undefined, { token: secret })).status).toBe(401);

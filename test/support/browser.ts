@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium (scripts/setup.sh installs it); browser downloads are impossible here. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,7 +20,7 @@ const quietFlags = [
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context (its own cookies): one per person in a test. */
-  newContext(): Promise<BrowserContext>;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: quietFlags });
   return {
     browser,
-    newContext: () => browser.newContext({ viewport: { width: 1400, height: 900 } }),
+    newContext: (options) => browser.newContext({ viewport: { width: 1400, height: 900 }, ...options }),
     close: () => browser.close(),
   };
 }

@@ -72,10 +72,10 @@ export function ParameterEditor({ parameters, onChange }: ParameterEditorProps) 
           <li key={p.key}>
             <ParameterFields index={i} draft={p} onChange={(change) => update(i, change)} />
             <div className="parameter-buttons">
-              <button type="button" aria-label={`Move parameter ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>
+              <button type="button" aria-label={`Move up parameter ${i + 1}`} disabled={i === 0} onClick={() => move(i, -1)}>
                 Move up
               </button>
-              <button type="button" aria-label={`Move parameter ${i + 1} down`} disabled={i === parameters.length - 1} onClick={() => move(i, 1)}>
+              <button type="button" aria-label={`Move down parameter ${i + 1}`} disabled={i === parameters.length - 1} onClick={() => move(i, 1)}>
                 Move down
               </button>
               <button type="button" aria-label={`Remove parameter ${i + 1}`} onClick={() => onChange(parameters.filter((_, j) => j !== i))}>

@@ -65,7 +65,7 @@ function TokenList() {
                   )}
                   {!t.revokedAt && confirming === t.id && (
                     <>
-                      <button type="button" className="danger" aria-label={`Confirm: revoke ${t.name} and end its sessions`} disabled={revoke.isPending} onClick={() => revoke.mutate(t)}>
+                      <button type="button" className="danger" aria-label={`Revoke now: ${t.name}, ending its sessions`} disabled={revoke.isPending} onClick={() => revoke.mutate(t)}>
                         Revoke now
                       </button>
                       <button type="button" aria-label={`Keep ${t.name}`} onClick={() => setConfirming(null)}>
