@@ -156,6 +156,28 @@ describe('console: the catalog pages', () => {
     });
   });
 
+  test('when an admin uses only the keyboard, then they open the form, fill it in order and create a source, and hear that it was created', async () => {
+    const { page: p, log } = await signedIn(h.adminToken);
+    await withEvidence('catalog-keyboard', p, log, async () => {
+      await goTo(p, 'Sources');
+      await p.getByRole('button', { name: 'New source' }).focus();
+      await p.keyboard.press('Enter');
+      // The form's heading takes the focus; from there Tab walks the fields in order.
+      await p.getByRole('heading', { name: 'New source' }).and(p.locator(':focus')).waitFor();
+      await p.keyboard.press('Tab');
+      await p.keyboard.type('keyboard-source');
+      await p.keyboard.press('Tab');
+      await p.keyboard.type('iclinic');
+      await p.keyboard.press('Tab');
+      await p.keyboard.type('Typed without a mouse');
+      await p.keyboard.press('Tab');
+      await p.getByRole('button', { name: 'Create source' }).and(p.locator(':focus')).waitFor();
+      await p.keyboard.press('Enter');
+      await p.getByRole('status').filter({ hasText: 'Source keyboard-source created.' }).waitFor();
+      await p.getByRole('row', { name: /keyboard-source/ }).getByText('Typed without a mouse').waitFor();
+    });
+  });
+
   test('when an admin creates a token, then its secret is shown once and signs in; revoking it from the page ends that; the audit log lists both, filtered', async () => {
     const { page: p, log } = await signedIn(h.adminToken);
     await withEvidence('catalog-tokens', p, log, async () => {

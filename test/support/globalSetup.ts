@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 
+import { ensureConsoleBuilt } from '../../scripts/lib/consoleBuild';
 import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
 import { startDevServer } from '../../scripts/lib/temporalDevServer';
 import { runMigrations } from '../../src/db/migrate';
-import { ensureConsoleBuilt } from './consoleBuild';
 import { testEnv, type SharedTestServices } from './env';
 
 /**

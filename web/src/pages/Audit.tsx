@@ -1,7 +1,7 @@
 import type { paths } from '@migrator/api-client';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 
 import { api, unwrap } from '../api/client';
 import { AdminOnly } from '../catalog/AdminOnly';
@@ -60,7 +60,10 @@ function AuditLog() {
                 <td>{e.actor}</td>
                 <td>{e.action}</td>
                 <td>
-                  {e.entityType} <code>{e.entityId}</code>
+                  {e.entityType} {nameIn(e.after) ?? nameIn(e.before) ?? ''}{' '}
+                  <Link to={`?entityType=${e.entityType}&entityId=${e.entityId}`} aria-label={`History of ${e.entityType} ${e.entityId}`}>
+                    <code>{e.entityId}</code>
+                  </Link>
                 </td>
                 <td>
                   <details>
@@ -79,6 +82,11 @@ function AuditLog() {
       )}
     </section>
   );
+}
+
+/** The entry's name as the change recorded it, when it did. */
+function nameIn(state: unknown): string | undefined {
+  return state && typeof state === 'object' && 'name' in state && typeof state.name === 'string' ? state.name : undefined;
 }
 
 type Filters = { entityType?: EntityType; entityId?: string; actor?: string };
