@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 
+import { freePort } from '../../scripts/lib/loopbackSshd';
 import { launchBrowser, recordConsole, withEvidence, type TestBrowser } from '../support/browser';
 import { signInThroughPage } from '../support/consoleSignIn';
 import { startHarness, type Harness } from '../support/harness';
@@ -131,6 +132,25 @@ describe('console: the catalog pages', () => {
     });
   });
 
+  test('when a check fails, then the page says what happened in plain words, then the server’s detail', async () => {
+    const wrongKey = `SHA256:${'A'.repeat(43)}`;
+    await h.createEnvironment({ name: 'reinstalled-host', hostKeyFingerprint: wrongKey });
+    await h.createEnvironment({ name: 'switched-off-host', port: await freePort() });
+    const { page: p, log } = await signedIn(h.adminToken);
+    await withEvidence('catalog-check-fails', p, log, async () => {
+      await goTo(p, 'Environments');
+      await p.getByRole('button', { name: 'Check reinstalled-host' }).click();
+      const mismatch = p.getByRole('status', { name: 'Check of reinstalled-host' });
+      await mismatch.getByText('The host presented a different key than the one pinned').waitFor({ timeout: 45_000 });
+      await mismatch.getByText(h.services.ssh.hostKeyFingerprint, { exact: false }).waitFor();
+
+      await p.getByRole('button', { name: 'Check switched-off-host' }).click();
+      const unreachable = p.getByRole('status', { name: 'Check of switched-off-host' });
+      await unreachable.getByText('The worker could not reach the host.').waitFor({ timeout: 45_000 });
+      await unreachable.getByText('run the check again', { exact: false }).waitFor();
+    });
+  });
+
   test('when an admin edits and archives a source, then the list shows the change, and the archived one only on request with Restore', async () => {
     const source = (await h.request('POST', '/api/v1/sources', { name: 'legacy-crm', system: 'crm' })).body;
     const { page: p, log } = await signedIn(h.adminToken);
@@ -178,7 +198,8 @@ describe('console: the catalog pages', () => {
     });
   });
 
-  test('when an admin creates a token, then its secret is shown once and signs in; revoking it from the page ends that; the audit log lists both, filtered', async () => {
+  test('when an admin creates a token, then its secret is shown once and signs in; revoking it from the page ends that; the audit log pages with Load more and lists both, filtered', async () => {
+    for (let i = 0; i < 50; i++) await h.request('POST', '/api/v1/sources', { name: `bulk-${i}`, system: 'bulk' });
     const { page: p, log } = await signedIn(h.adminToken);
     await withEvidence('catalog-tokens', p, log, async () => {
       await goTo(p, 'Tokens');
@@ -197,6 +218,15 @@ describe('console: the catalog pages', () => {
       expect((await h.request('GET', '/api/v1/me', undefined, { token: secret })).status).toBe(401);
 
       await goTo(p, 'Audit');
+      // More changes than a page holds: the rest come with Load more.
+      const shown = p.getByRole('status').filter({ hasText: /entries shown/ });
+      await shown.filter({ hasText: '50 entries shown; more can be loaded.' }).waitFor();
+      await p.getByRole('button', { name: 'Load more' }).click();
+      await shown.filter({ hasText: /^\d+ entries shown\.$/ }).waitFor();
+      const total = (await h.request('GET', '/api/v1/audit?limit=200')).body.items.length;
+      expect(await shown.textContent()).toBe(`${total} entries shown.`);
+      expect(await p.getByRole('row').count()).toBe(total + 1);
+
       await p.getByLabel('Kind').selectOption('token');
       await p.getByRole('button', { name: 'Apply filters' }).click();
       await p.waitForURL(/entityType=token/);
