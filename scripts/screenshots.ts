@@ -102,7 +102,7 @@ async function takeScreenshots(browser: Browser, stack: Stack, client: MigratorC
 
   await visit(page, `${stack.apiUrl}/environments`, 'Environments');
   await page.getByRole('button', { name: 'Check staging' }).click();
-  await page.getByRole('status', { name: 'Check of staging' }).getByText('Host key').waitFor({ timeout: 60_000 });
+  await page.getByRole('region', { name: 'Check of staging' }).getByText('Host key').waitFor({ timeout: 60_000 });
   await save('environments.png');
 
   const executionId = await runDemoMigration(client, jobId, environmentId);

@@ -92,7 +92,7 @@ describe('console: accessibility of every page', () => {
     await expectNoSeriousViolations('environments', async () => {
       await open('/environments', 'Environments');
       await page.getByRole('button', { name: 'Check staging' }).click();
-      await page.getByRole('status', { name: 'Check of staging' }).getByText('Host key').waitFor({ timeout: 45_000 });
+      await page.getByRole('region', { name: 'Check of staging' }).getByText('Host key').waitFor({ timeout: 45_000 });
       await page.getByRole('button', { name: 'Edit staging' }).click();
     });
   });

@@ -48,7 +48,8 @@ describe('console: the catalog pages', () => {
       await p.getByRole('row', { name: /staging/ }).getByText('not pinned yet').waitFor();
 
       await p.getByRole('button', { name: 'Check staging' }).click();
-      const report = p.getByRole('status', { name: 'Check of staging' });
+      await p.getByRole('status').filter({ hasText: 'Check of staging done: its host key is pinned now.' }).waitFor({ timeout: 45_000 });
+      const report = p.getByRole('region', { name: 'Check of staging' });
       await report.getByText('pinned now', { exact: false }).waitFor({ timeout: 45_000 });
       await report.getByText(h.services.ssh.hostKeyFingerprint).waitFor();
       await report.getByText(process.version).waitFor();
@@ -140,12 +141,12 @@ describe('console: the catalog pages', () => {
     await withEvidence('catalog-check-fails', p, log, async () => {
       await goTo(p, 'Environments');
       await p.getByRole('button', { name: 'Check reinstalled-host' }).click();
-      const mismatch = p.getByRole('status', { name: 'Check of reinstalled-host' });
+      const mismatch = p.getByRole('region', { name: 'Check of reinstalled-host' });
       await mismatch.getByText('The host presented a different key than the one pinned').waitFor({ timeout: 45_000 });
       await mismatch.getByText(h.services.ssh.hostKeyFingerprint, { exact: false }).waitFor();
 
       await p.getByRole('button', { name: 'Check switched-off-host' }).click();
-      const unreachable = p.getByRole('status', { name: 'Check of switched-off-host' });
+      const unreachable = p.getByRole('region', { name: 'Check of switched-off-host' });
       await unreachable.getByText('The worker could not reach the host.').waitFor({ timeout: 45_000 });
       await unreachable.getByText('run the check again', { exact: false }).waitFor();
     });
@@ -195,6 +196,7 @@ describe('console: the catalog pages', () => {
       await p.keyboard.press('Enter');
       await p.getByRole('status').filter({ hasText: 'Source keyboard-source created.' }).waitFor();
       await p.getByRole('row', { name: /keyboard-source/ }).getByText('Typed without a mouse').waitFor();
+      await p.getByRole('button', { name: 'New source' }).and(p.locator(':focus')).waitFor();
     });
   });
 

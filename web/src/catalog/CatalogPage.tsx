@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useId, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 
 import { ProblemAlert } from './fields';
 import { ListTable } from './ListTable';
@@ -29,8 +29,8 @@ interface CatalogPageProps<Item extends CatalogItem> {
   columns: { header: string; cell: (item: Item) => ReactNode }[];
   /** What to do next when there is nothing yet, for admins and for the others. */
   empty: { admin: ReactNode; others: ReactNode };
-  /** Controls of a row besides Edit and Archive (Run, Check), shown to whom they concern. */
-  rowActions?: (item: Item) => ReactNode;
+  /** Controls of a row besides Edit and Archive (Run, Check), shown to whom they concern; `announce` tells screen readers what they did. */
+  rowActions?: (item: Item, announce: (message: string) => void) => ReactNode;
   /** Something shown under a row (a check's report). */
   rowDetails?: (item: Item) => ReactNode;
   Form: (props: CatalogFormProps<Item>) => ReactNode;
@@ -46,6 +46,13 @@ export function CatalogPage<Item extends CatalogItem>({ title, noun, kind, intro
   const [includeArchived, setIncludeArchived] = useState(false);
   const [editing, setEditing] = useState<Item | 'new' | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  // When a form closes, the focus goes back to the button that opens one, not to the page's start.
+  const newButton = useRef<HTMLButtonElement>(null);
+  const formWasOpen = useRef(false);
+  useEffect(() => {
+    if (editing === null && formWasOpen.current) newButton.current?.focus();
+    formWasOpen.current = editing !== null;
+  }, [editing]);
   const queryClient = useQueryClient();
   const list = useQuery({ queryKey: ['catalog', kind.key, includeArchived], queryFn: () => kind.list(includeArchived) });
   const archive = useMutation({
@@ -68,7 +75,7 @@ export function CatalogPage<Item extends CatalogItem>({ title, noun, kind, intro
       <div className="page-title">
         <h1 id={titleId}>{title}</h1>
         {isAdmin && editing === null && (
-          <button type="button" onClick={() => setEditing('new')}>
+          <button type="button" ref={newButton} onClick={() => setEditing('new')}>
             New {noun}
           </button>
         )}
@@ -90,7 +97,7 @@ export function CatalogPage<Item extends CatalogItem>({ title, noun, kind, intro
         <ListTable caption={title} headers={['Name', ...columns.map((c) => c.header), 'Actions']}>
             {items.map((item) => (
               <CatalogRow key={item.id} item={item} columns={columns} details={rowDetails?.(item)}>
-                {!item.archivedAt && rowActions?.(item)}
+                {!item.archivedAt && rowActions?.(item, setAnnouncement)}
                 {isAdmin && !item.archivedAt && (
                   <button type="button" aria-label={`Edit ${item.name}`} onClick={() => setEditing(item)}>
                     Edit

@@ -15,7 +15,7 @@ const failureWords: Record<string, string> = {
 /** The report of an environment's connectivity check: host key, node, the run protocol's tools. */
 export function EnvironmentCheckReport({ name, check }: { name: string; check: CheckState }) {
   return (
-    <div role="status" aria-live="polite" aria-label={`Check of ${name}`} className="check-report">
+    <div role="region" aria-label={`Check of ${name}`} className="check-report">
       {check.state === 'running' && <p>Checking {name}: a worker connects to the host…</p>}
       {check.state === 'failed' && <CheckFailure error={check.error} />}
       {check.state === 'done' && <CheckSuccess report={check.report} />}

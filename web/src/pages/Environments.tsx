@@ -12,13 +12,16 @@ import { useRole } from '../catalog/useRole';
 export function Environments() {
   const { isAdmin } = useRole();
   const [checks, setChecks] = useState<Record<string, CheckState>>({});
-  const check = async (env: Environment) => {
+  const check = async (env: Environment, announce: (message: string) => void) => {
     setChecks((c) => ({ ...c, [env.id]: { state: 'running' } }));
+    announce(`Checking ${env.name}…`);
     try {
       const report = await checkEnvironment(env.id);
       setChecks((c) => ({ ...c, [env.id]: { state: 'done', report } }));
+      announce(`Check of ${env.name} done${report.pinnedNow ? ': its host key is pinned now' : ''}. The report is under its row.`);
     } catch (error) {
       setChecks((c) => ({ ...c, [env.id]: { state: 'failed', error } }));
+      announce(`Check of ${env.name} failed. The reason is under its row.`);
     }
   };
 
@@ -35,9 +38,9 @@ export function Environments() {
         { header: 'At once', cell: (e) => e.maxConcurrency },
       ]}
       empty={{ admin: 'No environments yet. Create one with “New environment”, then Check it.', others: 'No environments yet. An admin creates them.' }}
-      rowActions={(env) =>
+      rowActions={(env, announce) =>
         isAdmin && (
-          <button type="button" aria-label={`Check ${env.name}`} disabled={checks[env.id]?.state === 'running'} onClick={() => void check(env)}>
+          <button type="button" aria-label={`Check ${env.name}`} disabled={checks[env.id]?.state === 'running'} onClick={() => void check(env, announce)}>
             Check
           </button>
         )
