@@ -238,6 +238,47 @@ describe('console: the catalog pages', () => {
     });
   });
 
+  test('when an admin edits a job, then removing and moving its parameters through the page changes their order in the API', async () => {
+    const job = await h.createJob({
+      name: 'reorder-me',
+      scriptPath: '/opt/migrations/reorder.sh',
+      interpreter: 'bash',
+      parameters: [
+        { name: 'obsolete', type: 'boolean' },
+        { name: 'tenant', type: 'string', pattern: '^[a-z]+$' },
+        { name: 'rows', type: 'number', max: 10 },
+      ],
+    });
+    const { page: p, log } = await signedIn(h.adminToken);
+    await withEvidence('catalog-job-edit', p, log, async () => {
+      await goTo(p, 'Jobs');
+      await p.getByRole('button', { name: 'Edit reorder-me' }).click();
+      const form = p.getByRole('form', { name: 'Edit job reorder-me' });
+      expect(await form.getByRole('group', { name: 'Parameter 2', exact: true }).getByLabel('Pattern').inputValue()).toBe('^[a-z]+$');
+      await form.getByRole('button', { name: 'Remove parameter 1' }).click();
+      await form.getByRole('button', { name: 'Move down parameter 1' }).click();
+      await form.getByRole('group', { name: 'Parameter 1', exact: true }).getByLabel('Description').fill('how many rows at most');
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await p.getByRole('status').filter({ hasText: 'Job reorder-me saved.' }).waitFor();
+      expect((await h.request('GET', `/api/v1/jobs/${job.id}`)).body.parameters).toEqual([
+        { name: 'rows', type: 'number', required: true, max: 10, description: 'how many rows at most' },
+        { name: 'tenant', type: 'string', required: true, pattern: '^[a-z]+$' },
+      ]);
+    });
+  });
+
+  test('when an operator opens Jobs, then each job offers Run and nothing that changes the catalog', async () => {
+    const job = await h.createJob({ name: 'operator-runs-this', scriptPath: '/opt/migrations/run.js' });
+    const operator = await h.createToken('operator', 'dana-laptop', 'dana');
+    const { page: p, log } = await signedIn(operator.token);
+    await withEvidence('catalog-operator', p, log, async () => {
+      await goTo(p, 'Jobs');
+      const row = p.getByRole('row', { name: /operator-runs-this/ });
+      expect(await row.getByRole('link', { name: 'Run operator-runs-this' }).getAttribute('href')).toBe(`/run?jobId=${job.id}`);
+      expect(await p.getByRole('main').getByRole('button', { name: /^(New|Edit|Archive|Restore) / }).count()).toBe(0);
+    });
+  });
+
   test('when a viewer opens the catalog pages, then they see the entries and no create, edit, archive, check or run control, and no admin pages', async () => {
     const env = await h.createEnvironment({ name: 'viewer-sees-env' });
     const job = await h.createJob({ name: 'viewer-sees-job', scriptPath: '/opt/migrations/noop.js' });
