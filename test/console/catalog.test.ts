@@ -54,6 +54,7 @@ describe('console: the catalog pages', () => {
       await report.getByText(h.services.ssh.hostKeyFingerprint).waitFor();
       await report.getByText(process.version).waitFor();
       await report.getByText('flock: found').waitFor();
+      await p.getByRole('row', { name: /^staging / }).getByText(h.services.ssh.hostKeyFingerprint).waitFor();
 
       await goTo(p, 'Sources');
       await p.getByRole('button', { name: 'New source' }).click();

@@ -1,4 +1,5 @@
 import type { Environment } from '@migrator/api-client';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 
 import { CatalogForm } from '../catalog/CatalogForm';
@@ -12,12 +13,15 @@ import { useRole } from '../catalog/useRole';
 export function Environments() {
   const { isAdmin } = useRole();
   const [checks, setChecks] = useState<Record<string, CheckState>>({});
+  const queryClient = useQueryClient();
   const check = async (env: Environment, announce: (message: string) => void) => {
     setChecks((c) => ({ ...c, [env.id]: { state: 'running' } }));
     announce(`Checking ${env.name}…`);
     try {
       const report = await checkEnvironment(env.id);
       setChecks((c) => ({ ...c, [env.id]: { state: 'done', report } }));
+      // A first check pins the key: the list shows it from now on.
+      if (report.pinnedNow) void queryClient.invalidateQueries({ queryKey: ['catalog', environments.key] });
       announce(`Check of ${env.name} done${report.pinnedNow ? ': its host key is pinned now' : ''}. The report is under its row.`);
     } catch (error) {
       setChecks((c) => ({ ...c, [env.id]: { state: 'failed', error } }));
