@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createMigratorClient, dataOrThrow } from '@migrator/api-client';
 
 import { ensureJob, ensureSource } from './lib/catalog';
+import { demoJob, demoParams } from './lib/demoJob';
 import { loopbackEnvironment, startLoopbackSshd, type LoopbackSshd } from './lib/loopbackSshd';
 import { cacheDir, startStack, type Stack } from './lib/stack';
 
@@ -13,8 +14,6 @@ import { cacheDir, startStack, type Stack } from './lib/stack';
  * other checkout's demo, and a job left pointing at another clone's path would run that one.
  */
 const say = (line: string): void => console.log(`demo | ${line}`);
-
-const demoScript = path.resolve(__dirname, '..', 'demo', 'orchestrate-import.js');
 
 async function run(): Promise<boolean> {
   let sshd: LoopbackSshd | undefined;
@@ -29,24 +28,10 @@ async function run(): Promise<boolean> {
     const source = await ensureSource(client, { name: 'iclinic', system: 'iclinic', description: 'iClinic exports' });
     // A new environment per run: the loopback sshd has a new port and host key each time.
     const environment = dataOrThrow(await client.POST('/api/v1/environments', { body: loopbackEnvironment(sshd, 'demo') }));
-    const job = await ensureJob(client, {
-      name: 'orchestrate-import',
-      sourceId: source.id,
-      scriptPath: demoScript,
-      interpreter: 'node',
-      timeoutSeconds: 300,
-      parameters: [
-        { name: 'sistema', type: 'string', description: 'source system' },
-        { name: 'usuario', type: 'email', description: 'operator account on the source' },
-        { name: 'practitionerId', type: 'integer', min: 1 },
-        { name: 'medproPractId', type: 'string', pattern: '^MP-[0-9]+$' },
-        { name: 'patientId', type: 'string', required: false },
-      ],
-    });
+    const job = await ensureJob(client, demoJob(source.id));
     say(`registered source "${source.name}", environment "${environment.name}", job "${job.name}" (${job.scriptPath})`);
 
-    const params = { sistema: 'iclinic', usuario: 'ana@clinic.example', practitionerId: 1234, medproPractId: 'MP-5678', patientId: "P-42 (o'neil)" };
-    const started = dataOrThrow(await client.POST('/api/v1/executions', { body: { jobId: job.id, environmentId: environment.id, params } }));
+    const started = dataOrThrow(await client.POST('/api/v1/executions', { body: { jobId: job.id, environmentId: environment.id, params: demoParams } }));
     say(`execution ${started.id} accepted (${started.status}); Temporal UI: ${started.links.temporalUi}`);
 
     // The live log as any client gets it: server-sent events, resumed if the connection drops.

@@ -1,35 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
-/** Debian's Chromium (scripts/setup.sh installs it); browser downloads are impossible here. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Without these Chromium keeps calling Google's hosts, which this closed network refuses. */
-const quietFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium } from '../../scripts/lib/chromium';
 
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context (its own cookies): one per person in a test. */
-  newContext(): Promise<BrowserContext>;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
-/** Playwright gives each launch a fresh temporary profile (the fresh user-data-dir Chromium needs here). */
 export async function launchBrowser(): Promise<TestBrowser> {
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: quietFlags });
+  const browser = await launchChromium();
   return {
     browser,
-    newContext: () => browser.newContext({ viewport: { width: 1400, height: 900 } }),
+    newContext: (options) => browser.newContext({ viewport: { width: 1400, height: 900 }, ...options }),
     close: () => browser.close(),
   };
 }

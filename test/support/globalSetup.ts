@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 
 import { Client } from 'pg';
 
+import { ensureConsoleBuilt } from '../../scripts/lib/consoleBuild';
 import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
 import { startDevServer } from '../../scripts/lib/temporalDevServer';
 import { runMigrations } from '../../src/db/migrate';
-import { ensureConsoleBuilt } from './consoleBuild';
 import { testEnv, type SharedTestServices } from './env';
 
 /**

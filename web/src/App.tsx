@@ -1,9 +1,14 @@
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
 import { Shell } from './layout/Shell';
+import { Audit } from './pages/Audit';
+import { Environments } from './pages/Environments';
 import { Execution } from './pages/Execution';
 import { Executions } from './pages/Executions';
+import { Jobs } from './pages/Jobs';
 import { SignIn } from './pages/SignIn';
+import { Sources } from './pages/Sources';
+import { Tokens } from './pages/Tokens';
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
@@ -12,6 +17,11 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Executions /> },
       { path: 'executions/:id', element: <Execution /> },
+      { path: 'jobs', element: <Jobs /> },
+      { path: 'sources', element: <Sources /> },
+      { path: 'environments', element: <Environments /> },
+      { path: 'tokens', element: <Tokens /> },
+      { path: 'audit', element: <Audit /> },
     ],
   },
 ]);
