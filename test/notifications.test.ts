@@ -176,6 +176,21 @@ describe('notifications: webhooks delivered by Temporal', () => {
     expect(delivery).toMatchObject({ id: hits[0]!.headers['migrator-delivery'], status: 'delivered', attempts: 4, lastStatus: 200, executionId: id });
   });
 
+  test('when a running execution is cancelled, then execution.cancelled arrives from its own deterministic workflow', async () => {
+    const env = await h.createEnvironment();
+    const slow = h.writeScript('slow.sh', 'echo "note: $1"\nsleep 60\n');
+    const slowJob = await h.createJob({ scriptPath: slow, interpreter: 'bash', parameters: [{ name: 'note', type: 'string' }] });
+    const target = await createTarget('/cancelled', [env.id], { events: ['execution.cancelled'] });
+    const id = await start(slowJob.id, env);
+    await h.waitForExecution(id, (e) => e.status === 'running' && e.lineCount > 0);
+    expect((await h.request('POST', `/api/v1/executions/${id}/cancel`, {}, { token: bob.token })).status).toBe(202);
+    const hit = await receiver.waitFor('execution.cancelled', () => receiver.at('/cancelled')[0]);
+    expect(expectSignedAndClean(hit, target.secret)).toMatchObject({ event: 'execution.cancelled', execution: { id, status: 'cancelled', errorCode: 'CANCELLED' } });
+    const [delivery] = (await h.request('GET', `/api/v1/notifications/${target.id}/deliveries`)).body.items;
+    expect(delivery.workflowId).toBe(`notify-${id}-execution.cancelled-${target.id}`);
+    expect(await h.temporal.workflow.getHandle(delivery.workflowId).result()).toEqual({ delivered: true });
+  });
+
   test('when input is bad, then the answer is 400 naming the field and nothing is created', async () => {
     const before = (await h.request('GET', '/api/v1/notifications')).body.items.length;
     const cases: [Record<string, unknown>, string][] = [
@@ -261,7 +276,7 @@ describe('notifications: webhooks delivered by Temporal', () => {
     expect(stored.rows[0]!.n).toBe(0);
   });
 
-  test('when a viewer or operator asks, then the targets are admin-only', async () => {
+  test('when an operator asks, then the targets are admin-only (403)', async () => {
     expect((await h.request('GET', '/api/v1/notifications', undefined, { token: alice.token })).status).toBe(403);
   });
 });
