@@ -84,6 +84,15 @@ export const configSchema = z.object({
     .string()
     .regex(/^$|^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464, or empty')
     .default(''),
+  /**
+   * `true` lets webhooks reach loopback, private and link-local addresses (tests, receivers on
+   * the premises). Off, such URLs are refused at creation and at every connect.
+   */
+  NOTIFY_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
+  /** A webhook delivery retries from this many seconds, doubling up to the maximum, for NOTIFY_RETRY_HOURS. */
+  NOTIFY_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(10),
+  NOTIFY_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(24 * 3600).default(3600),
+  NOTIFY_RETRY_HOURS: z.coerce.number().min(0.001).max(24 * 7).default(24),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -116,7 +116,7 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
   });
 
   describe('bad input on every write route', () => {
-    let ids: Record<'environment' | 'source' | 'job' | 'execution' | 'token', string>;
+    let ids: Record<'environment' | 'source' | 'job' | 'execution' | 'token' | 'notification', string>;
 
     /** Row counts and the latest change of every table a write could touch. */
     async function snapshot(): Promise<unknown> {
@@ -127,6 +127,8 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
                (select count(*) from executions) as executions,
                (select count(*) from api_tokens) as tokens, (select count(*) from api_tokens where revoked_at is not null) as revoked,
                (select count(*) from audit_log) as audit,
+               (select count(*) from notification_targets) as notification_targets, (select max(updated_at) from notification_targets) as notification_changed,
+               (select count(*) from notification_deliveries) as notification_deliveries,
                (select string_agg(id || status || coalesce(approved_by, '') || coalesce(cancelled_by, ''), ',' order by id) from executions) as execution_states`);
       return rows[0];
     }
@@ -143,7 +145,9 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
       );
       expect(started.status).toBe(202);
       const token = await h.createToken('viewer');
-      ids = { environment: environment.id, source: job.sourceId, job: job.id, execution: started.body.id, token: token.id };
+      const notification = await h.request('POST', '/api/v1/notifications', { name: 'contract', url: 'https://93.184.216.34/hook', events: ['execution.failed'] });
+      expect(notification.status).toBe(201);
+      ids = { environment: environment.id, source: job.sourceId, job: job.id, execution: started.body.id, token: token.id, notification: notification.body.id };
     });
 
     const validEnvironment = () => ({ name: `env-${randomUUID()}`, host: '127.0.0.1', username: 'deploy', privateKeyPath: '/keys/id' });
@@ -337,6 +341,33 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
           ],
         }),
       ),
+      {
+        method: 'POST',
+        path: () => '/api/v1/notifications',
+        cases: () => [
+          { what: 'an unknown event', body: { name: 'n', url: 'https://93.184.216.34/h', events: ['execution.exploded'] }, status: 400, code: 'VALIDATION_FAILED', field: 'events.0' },
+          { what: 'a URL that is not http(s)', body: { name: 'n', url: 'gopher://93.184.216.34/h', events: ['execution.failed'] }, status: 400, code: 'VALIDATION_FAILED', field: 'url' },
+          { what: 'a private address', body: { name: 'n', url: 'http://10.0.0.1/h', events: ['execution.failed'] }, status: 400, code: 'VALIDATION_FAILED', field: 'url' },
+          { what: 'a missing URL', body: { name: 'n', events: ['execution.failed'] }, status: 400, code: 'VALIDATION_FAILED', field: 'url' },
+          { what: 'an unknown field', body: { name: 'n', url: 'https://93.184.216.34/h', events: ['execution.failed'], secret: 'mine' }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+          { what: 'a NUL byte', body: { name: 'n\u0000', url: 'https://93.184.216.34/h', events: ['execution.failed'] }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+        ],
+      },
+      {
+        method: 'PATCH',
+        path: () => `/api/v1/notifications/${ids.notification}`,
+        cases: () => [
+          { what: 'a wrong type', body: { enabled: 'yes' }, status: 400, code: 'VALIDATION_FAILED', field: 'enabled' },
+          { what: 'an unknown event', body: { events: ['nope'] }, status: 400, code: 'VALIDATION_FAILED', field: 'events.0' },
+          { what: 'a loopback address', body: { url: 'http://127.0.0.1:8080/h' }, status: 400, code: 'VALIDATION_FAILED', field: 'url' },
+          { what: 'an unknown field', body: { secret: 'mine' }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+        ],
+      },
+      ...(['rotate-secret', 'test'] as const).map((action) => ({
+        method: 'POST',
+        path: () => `/api/v1/notifications/${ids.notification}/${action}`,
+        cases: (): BadCase[] => [{ what: 'an unknown field', body: { secret: 'mine' }, status: 400, code: 'VALIDATION_FAILED', field: '' }],
+      })),
       {
         method: 'POST',
         path: () => '/api/v1/tokens',

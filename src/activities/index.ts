@@ -6,6 +6,7 @@ import * as executions from '../db/executions';
 import * as slots from '../db/slots';
 import { wakeQueued } from '../executions/queue';
 import { isSecondPerson, requireProductionConfirmation } from '../executions/rules';
+import { isFinalStatus } from '../model/execution';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
 import { checkRunnable } from '../ssh/checkRunnable';
@@ -13,8 +14,11 @@ import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
 import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunScriptResult, RunSegmentOptions } from '../workflows/types';
 import { loadActiveExecutionContext, loadExecutionContext, runSpecOf, sshTargetOfSnapshot } from './context';
+import { announceExecutionStatus } from '../notifications/announce';
+import type { NotificationSettings } from '../notifications/settings';
 import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
+import { createNotificationActivities } from './notifications';
 import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
 
@@ -26,21 +30,31 @@ export interface ActivityDeps {
   temporal?: Client;
   /** SSH connections shared by every activity of this worker, one per host and credentials. */
   ssh: SshPool;
+  /** Webhooks: announced when an execution awaits approval or ends, and delivered. Off without it (and without `temporal`). */
+  notifications?: NotificationSettings;
 }
 
 /** Builds the activities of `migrationExecution` around their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const { pool, ssh } = deps;
 
+  // Idempotent (one delivery workflow per event and target), so every step that sees a change may announce it.
+  const announce = async (executionId: string): Promise<void> => {
+    if (deps.notifications && deps.temporal) await announceExecutionStatus({ pool, temporal: deps.temporal, settings: deps.notifications }, executionId);
+  };
+
   const approvalStateOf = async (executionId: string): Promise<ApprovalState> => {
     const execution = await executions.getExecution(pool, executionId);
     if (!execution) throw new MigratorError('NOT_FOUND', `Execution ${executionId} does not exist in the database.`);
+    // Rejected by the API or expired: the workflow ends without finalizeExecution, so the end is announced here.
+    if (isFinalStatus(execution.status)) await announce(executionId);
     return { status: execution.status, errorCode: execution.errorCode, errorMessage: execution.errorMessage };
   };
 
   return withFailureMapping({
     ...createRetentionActivities({ pool, ssh }),
     ...createEnvironmentCheckActivities({ pool, ssh, logger: deps.logger }),
+    ...notificationActivities(deps),
 
     /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {
@@ -50,6 +64,7 @@ export function createActivities(deps: ActivityDeps) {
         throw new MigratorError('UNAVAILABLE', `Execution ${executionId} is not in the database yet; its start may not have committed.`);
       }
       const ctx = await loadExecutionContext(pool, executionId);
+      if (ctx.execution.status === 'awaiting_approval') await announce(executionId);
       return {
         executionId,
         jobName: ctx.job.name,
@@ -159,8 +174,17 @@ export function createActivities(deps: ActivityDeps) {
       });
       const execution = await executions.getExecution(pool, outcome.executionId);
       if (execution) await wakeQueued(deps, execution.environmentId);
+      await announce(outcome.executionId);
     },
   });
+}
+
+function notificationActivities(deps: ActivityDeps): ReturnType<typeof createNotificationActivities> {
+  if (deps.notifications) return createNotificationActivities({ pool: deps.pool, settings: deps.notifications });
+  const off = (): never => {
+    throw new MigratorError('UNAVAILABLE', 'This worker was started without notification settings; another worker delivers, or restart it with them.');
+  };
+  return { deliverNotification: off, abandonDelivery: off };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { maxParameters, maxParamLength } from '../jobs/parameters';
 import type { Logger } from '../logger';
 import type { LiveTails } from '../logs/liveTail';
+import type { NotificationSettings } from '../notifications/settings';
 import type { ExecutionTuning } from '../workflows/types';
 import { authenticate } from './auth';
 import { consoleRoutes } from './console';
@@ -19,6 +20,7 @@ import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { jobToolRoutes } from './routes/jobTools';
 import { logStreamRoutes } from './routes/logStream';
+import { notificationRoutes } from './routes/notifications';
 import { sessionRoutes, signInRoutes } from './routes/session';
 import { statusStreamRoutes } from './routes/statusStream';
 import { tokenRoutes } from './routes/tokens';
@@ -61,6 +63,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** A console session not used for this long ends (12 hours by default). */
   sessionIdleSeconds?: number;
+  /** Webhook targets: sealing their secrets, checking their URLs, sending test events. */
+  notifications?: NotificationSettings;
   /** The built console (web/dist by default). */
   consoleDir?: string;
 }
@@ -150,6 +154,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   api.use(tokenRoutes(deps.pool));
+  api.use(notificationRoutes({ pool: deps.pool, temporal: deps.temporal, settings: deps.notifications }));
   app.use('/api/v1', api);
 
   app.use(consoleRoutes(deps.consoleDir));

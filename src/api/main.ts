@@ -3,6 +3,8 @@ import { runMigrations } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { LiveTails } from '../logs/liveTail';
+import { SecretBox } from '../notifications/secretBox';
+import { notificationSettingsFrom } from '../notifications/settings';
 import { connectTemporalClient } from '../temporal/client';
 import { dataConverterWith, payloadCodecFor } from '../temporal/dataConverter';
 import { createApp } from './app';
@@ -33,6 +35,7 @@ async function run(): Promise<void> {
     payloadCodec,
     publicUrl: config.MIGRATOR_PUBLIC_URL || `http://127.0.0.1:${config.PORT}`,
     sessionIdleSeconds: Math.round(config.SESSION_IDLE_HOURS * 3600),
+    notifications: notificationSettingsFrom(config, SecretBox.fromSettings(config)),
     executionTuning: {
       retryMaxAttempts: config.ACTIVITY_RETRY_MAX_ATTEMPTS,
       retryMaxIntervalSeconds: config.ACTIVITY_RETRY_MAX_INTERVAL_SECONDS,

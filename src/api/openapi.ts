@@ -6,6 +6,8 @@ import { executionStatuses, interpreters, outputStreams } from '../model/executi
 import { errorCodes } from '../errors';
 import { logsPageMaxBytes } from '../logs/pageBudget';
 import { roles, type Role } from './auth';
+import { notificationEvents, notificationFormats } from '../notifications/events';
+import { deliveriesQuery, notificationBody, notificationPatch } from './notificationSchemas';
 import { codecBody } from './routes/codec';
 import { streamQuery } from './routes/logStream';
 import { previewBody } from './routes/jobTools';
@@ -176,6 +178,42 @@ const hostCheck = z.object({
   tools: z.record(z.string(), z.boolean()),
   checkedAt: timestamp,
 });
+const notificationTarget = z
+  .object({
+    id: idSchema,
+    name: z.string(),
+    url: z.string().describe('masked: scheme and host only; the URL is stored encrypted'),
+    events: z.array(z.enum(notificationEvents)),
+    environmentIds: z.array(idSchema).nullable(),
+    jobIds: z.array(idSchema).nullable(),
+    onlyProduction: z.boolean(),
+    format: z.enum(notificationFormats),
+    enabled: z.boolean(),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    secretRotatedAt: timestamp,
+  })
+  .meta({ id: 'NotificationTarget' });
+const notificationTargetWithSecret = notificationTarget
+  .extend({ secret: z.string().describe('signs every delivery (Migrator-Signature); in this answer only') })
+  .meta({ id: 'NotificationTargetWithSecret' });
+const notificationDelivery = z
+  .object({
+    id: idSchema.describe('sent as Migrator-Delivery; the same on every attempt'),
+    targetId: idSchema,
+    event: z.string(),
+    executionId: idSchema.nullable(),
+    workflowId: z.string(),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    lastStatus: z.number().int().nullable().describe('the HTTP status of the last attempt; null when it got no answer'),
+    lastError: z.string().nullable(),
+    lastAttemptAt: timestamp.nullable(),
+    deliveredAt: timestamp.nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'NotificationDelivery' });
 const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
@@ -343,8 +381,49 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/codec/encode': {
         post: operation({ summary: 'Encrypt payloads with the current key (operators and admins only: anyone else could encrypt chosen text under Migrator\'s key)', role: 'operator', body: codecBody, status: 200, response: codecBody, errors: [400, 401, 403] }),
       },
+      '/api/v1/notifications': {
+        post: operation({
+          summary: 'Create a webhook target (its secret is in this answer only)',
+          role: 'admin',
+          body: notificationBody,
+          status: 201,
+          response: notificationTargetWithSecret,
+          errors: [400, 409],
+        }),
+        get: operation({ summary: 'List webhook targets (URLs masked, never secrets)', role: 'admin', status: 200, response: listOf(notificationTarget) }),
+      },
+      '/api/v1/notifications/{id}': {
+        get: operation({ summary: 'One webhook target', role: 'admin', path: idPath, status: 200, response: notificationTarget, errors: [404] }),
+        patch: operation({ summary: 'Change a webhook target', role: 'admin', path: idPath, body: notificationPatch, status: 200, response: notificationTarget, errors: [400, 404, 409] }),
+        delete: operation({ summary: 'Delete a webhook target and its deliveries', role: 'admin', path: idPath, status: 204, errors: [404] }),
+      },
+      '/api/v1/notifications/{id}/rotate-secret': {
+        post: operation({
+          summary: 'Replace the signing secret (the new one is in this answer only)',
+          role: 'admin',
+          path: idPath,
+          body: emptyBody,
+          status: 200,
+          response: notificationTargetWithSecret,
+          errors: [400, 404],
+        }),
+      },
+      '/api/v1/notifications/{id}/deliveries': {
+        get: operation({ summary: 'The target\'s deliveries, newest first', role: 'admin', path: idPath, query: deliveriesQuery, status: 200, response: listOf(notificationDelivery), errors: [400, 404] }),
+      },
+      '/api/v1/notifications/{id}/test': {
+        post: operation({
+          summary: 'Send a `notification.test` event to the target, as a delivery workflow',
+          role: 'admin',
+          path: idPath,
+          body: emptyBody,
+          status: 202,
+          response: z.object({ deliveryId: idSchema, workflowId: z.string() }),
+          errors: [400, 404, 503],
+        }),
+      },
       '/api/v1/audit': {
-        get: operation({ summary: 'Every change to environments, sources, jobs and tokens, newest first', role: 'admin', query: auditQuery, status: 200, response: pageOf(auditEntry), errors: [400] }),
+        get: operation({ summary: 'Every change to environments, sources, jobs, tokens and notification targets, newest first', role: 'admin', query: auditQuery, status: 200, response: pageOf(auditEntry), errors: [400] }),
       },
     },
   });

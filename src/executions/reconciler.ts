@@ -5,11 +5,15 @@ import { sshTargetOfSnapshot } from '../activities/context';
 import * as executions from '../db/executions';
 import { coerceError } from '../errors';
 import type { Logger } from '../logger';
+import { announceExecutionStatus } from '../notifications/announce';
+import type { NotificationSettings } from '../notifications/settings';
 import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
 import { wakeQueued } from './queue';
 
 export interface ReconcilerDeps {
+  /** Announces the executions it ends (`execution.failed`, LOST) to notification targets. */
+  notifications?: NotificationSettings;
   pool: Pool;
   temporal: Client;
   ssh: SshPool;
@@ -134,6 +138,11 @@ export class ExecutionReconciler {
       errorMessage: `The workflow of this execution ${why}; ${stopped}.`,
     });
     report.ended.push(current.id);
+    if (this.deps.notifications) {
+      await announceExecutionStatus({ pool: this.deps.pool, temporal: this.deps.temporal, settings: this.deps.notifications }, current.id).catch((err: unknown) => {
+        this.deps.logger.error({ err: coerceError(err), executionId: current.id }, 'could not announce an execution the reconciler ended');
+      });
+    }
     this.deps.logger.warn({ executionId: current.id, workflow, stopped }, 'ended an execution whose workflow is gone');
     await wakeQueued(this.deps, current.environmentId);
   }

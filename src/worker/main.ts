@@ -7,6 +7,8 @@ import { createPool } from '../db/pool';
 import { ExecutionReconciler } from '../executions/reconciler';
 import { coerceError } from '../errors';
 import { createLogger } from '../logger';
+import { SecretBox } from '../notifications/secretBox';
+import { notificationSettingsFrom } from '../notifications/settings';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { dataConverterFor } from '../temporal/dataConverter';
@@ -39,6 +41,7 @@ async function run(): Promise<void> {
     // A warning that could not be given must not keep the worker from running migrations.
     logger.error({ err: coerceError(err) }, 'Could not check the environments against the SSH key rules; continuing.');
   });
+  const notifications = notificationSettingsFrom(config, SecretBox.fromSettings(config));
   const bundle = await bundleWorkflowsApart();
   try {
     const worker = await createMigrationWorker({
@@ -47,7 +50,7 @@ async function run(): Promise<void> {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ pool, logger, temporal, ssh, killGraceSeconds: config.KILL_GRACE_SECONDS }),
+      activities: createActivities({ pool, logger, temporal, ssh, killGraceSeconds: config.KILL_GRACE_SECONDS, notifications }),
     });
     try {
       await ensureRetentionSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, retentionDays: config.LOG_RETENTION_DAYS });
@@ -55,7 +58,7 @@ async function run(): Promise<void> {
       // Running migrations matters more than cleaning up after them; the next worker start tries again.
       logger.error({ err }, 'Could not create or update the log retention schedule; logs are not cleaned up until a worker starts that can.');
     }
-    const reconciler = new ExecutionReconciler({ pool, temporal, ssh, logger, killGraceSeconds: config.KILL_GRACE_SECONDS }).start(
+    const reconciler = new ExecutionReconciler({ pool, temporal, ssh, logger, killGraceSeconds: config.KILL_GRACE_SECONDS, notifications }).start(
       config.RECONCILE_INTERVAL_SECONDS * 1000,
     );
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');

@@ -19,11 +19,14 @@ import { ExecutionReconciler } from '../../src/executions/reconciler';
 import { createLogger } from '../../src/logger';
 import { isFinalStatus } from '../../src/model/execution';
 import { LiveTails } from '../../src/logs/liveTail';
+import { defaultDeliveryRetry, type DeliveryRetry } from '../../src/notifications/events';
+import { SecretBox } from '../../src/notifications/secretBox';
+import type { NotificationSettings } from '../../src/notifications/settings';
 import { SshPool } from '../../src/ssh/sshPool';
 import { createMigrationWorker } from '../../src/worker/createWorker';
 import type { ExecutionTuning } from '../../src/workflows/types';
 import { sharedServices, type SharedTestServices } from './env';
-import { bundleTestWorkflows, testDataConverter, testPayloadCodec } from './temporalTest';
+import { bundleTestWorkflows, testDataConverter, testPayloadCodec, testPayloadKeys } from './temporalTest';
 
 export interface ApiResponse {
   status: number;
@@ -50,6 +53,8 @@ export interface Harness {
   services: SharedTestServices;
   taskQueue: string;
   scriptsDir: string;
+  /** The webhook settings the API and the worker share; a test may flip `allowPrivateAddresses`. */
+  notifications: NotificationSettings;
   /** The generated API client, as the admin. */
   client: MigratorClient;
   /** Any request as it is, malformed ones included; the helpers below go through `client`. */
@@ -124,6 +129,8 @@ export interface HarnessOptions {
   executionTuning?: ExecutionTuning;
   /** Runs the worker's execution reconciler this often (off unless given). */
   reconcileIntervalMs?: number;
+  /** Webhooks: private addresses refused unless allowed; retries as configured by default. */
+  notifications?: { allowPrivateAddresses?: boolean; retry?: DeliveryRetry; attemptTimeoutMs?: number };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -142,6 +149,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataConverter = testDataConverter();
   const temporal = new Client({ connection, namespace: 'default', dataConverter });
 
+  const apiPort = await freePort();
+  const notifications: NotificationSettings = {
+    secretBox: SecretBox.fromSettings({ MIGRATOR_PAYLOAD_KEYS: testPayloadKeys(), MIGRATOR_PAYLOAD_ENCRYPTION: 'on' }),
+    allowPrivateAddresses: options.notifications?.allowPrivateAddresses ?? false,
+    retry: options.notifications?.retry ?? defaultDeliveryRetry,
+    attemptTimeoutMs: options.notifications?.attemptTimeoutMs,
+    taskQueue,
+    publicUrl: `http://127.0.0.1:${apiPort}`,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    namespace: 'default',
+  };
+
   // Key files live where the loopback sshd generated them; only the worker reads them.
   const ssh = new SshPool({ keyDir: services.ssh.dir, connectTimeoutMs: 20_000 });
   let worker: Worker | undefined;
@@ -156,18 +175,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       taskQueue,
       workflowBundle,
       dataConverter,
-      activities: createActivities({ pool, logger: quietLogger, temporal, ssh, killGraceSeconds: options.killGraceSeconds ?? 2 }),
+      activities: createActivities({ pool, logger: quietLogger, temporal, ssh, killGraceSeconds: options.killGraceSeconds ?? 2, notifications }),
     });
     workerRun = worker.run();
   }
   const reconciler = options.reconcileIntervalMs
-    ? new ExecutionReconciler({ pool, temporal, ssh, logger: quietLogger, killGraceSeconds: options.killGraceSeconds ?? 2 }).start(options.reconcileIntervalMs)
+    ? new ExecutionReconciler({ pool, temporal, ssh, logger: quietLogger, killGraceSeconds: options.killGraceSeconds ?? 2, notifications }).start(options.reconcileIntervalMs)
     : undefined;
 
   const liveTails = new LiveTails(pool, database.url, quietLogger);
   await liveTails.start();
-  // Known before the app is built: the console's cookie writes must come from this origin.
-  const apiPort = await freePort();
+  // apiPort is known before the app is built: the console's cookie writes must come from this origin.
   const server: RunningServer = await startServer(
     createApp({
       publicUrl: `http://127.0.0.1:${apiPort}`,
@@ -181,6 +199,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       liveTails,
       sseKeepAliveSeconds: 1,
       executionTuning: options.executionTuning,
+      notifications,
     }),
     apiPort,
     '127.0.0.1',
@@ -217,6 +236,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     services,
     taskQueue,
     scriptsDir,
+    notifications,
     client,
     request,
     writeScript(name, content, mode = 0o755) {

@@ -2998,6 +2998,599 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook targets (URLs masked, never secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description List webhook targets (URLs masked, never secrets) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["NotificationTarget"][];
+                        };
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a webhook target (its secret is in this answer only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description where events are POSTed; stored encrypted and shown masked (a Slack webhook URL is a secret) */
+                        url: string;
+                        /** @description the events this target wants */
+                        events: ("execution.awaiting_approval" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.rejected" | "schedule.run_skipped" | "schedule.awaiting_approval")[];
+                        /**
+                         * @description only executions on these environments; null for every environment
+                         * @default null
+                         */
+                        environmentIds?: string[] | null;
+                        /**
+                         * @description only executions of these jobs; null for every job
+                         * @default null
+                         */
+                        jobIds?: string[] | null;
+                        /**
+                         * @description only executions on production environments
+                         * @default false
+                         */
+                        onlyProduction?: boolean;
+                        /**
+                         * @description `json` (generic) or `slack` (an incoming-webhook body: text and blocks)
+                         * @default json
+                         * @enum {string}
+                         */
+                        format?: "json" | "slack";
+                        /** @default true */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Create a webhook target (its secret is in this answer only) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTargetWithSecret"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook target */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One webhook target */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTarget"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a webhook target and its deliveries */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Delete a webhook target and its deliveries */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a webhook target */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description where events are POSTed; stored encrypted and shown masked (a Slack webhook URL is a secret) */
+                        url?: string;
+                        /** @description the events this target wants */
+                        events?: ("execution.awaiting_approval" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.rejected" | "schedule.run_skipped" | "schedule.awaiting_approval")[];
+                        /** @description only executions on these environments; null for every environment */
+                        environmentIds?: string[] | null;
+                        /** @description only executions of these jobs; null for every job */
+                        jobIds?: string[] | null;
+                        /** @description only executions on production environments */
+                        onlyProduction?: boolean;
+                        /**
+                         * @description `json` (generic) or `slack` (an incoming-webhook body: text and blocks)
+                         * @enum {string}
+                         */
+                        format?: "json" | "slack";
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Change a webhook target */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTarget"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret (the new one is in this answer only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Replace the signing secret (the new one is in this answer only) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTargetWithSecret"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The target's deliveries, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The target's deliveries, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["NotificationDelivery"][];
+                        };
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a `notification.test` event to the target, as a delivery workflow */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Send a `notification.test` event to the target, as a delivery workflow */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            deliveryId: string;
+                            workflowId: string;
+                        };
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -3005,11 +3598,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every change to environments, sources, jobs and tokens, newest first */
+        /** Every change to environments, sources, jobs, tokens and notification targets, newest first */
         get: {
             parameters: {
                 query?: {
-                    entityType?: "environment" | "source" | "job" | "token";
+                    entityType?: "environment" | "source" | "job" | "token" | "notification_target";
                     entityId?: string;
                     actor?: string;
                     limit?: number;
@@ -3021,7 +3614,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Every change to environments, sources, jobs and tokens, newest first */
+                /** @description Every change to environments, sources, jobs, tokens and notification targets, newest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3035,7 +3628,7 @@ export interface paths {
                                 actor: string;
                                 action: string;
                                 /** @enum {string} */
-                                entityType: "environment" | "source" | "job" | "token";
+                                entityType: "environment" | "source" | "job" | "token" | "notification_target";
                                 /** Format: uuid */
                                 entityId: string;
                                 before: unknown;
@@ -3275,6 +3868,72 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             createdBy: string | null;
+        };
+        NotificationTargetWithSecret: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description masked: scheme and host only; the URL is stored encrypted */
+            url: string;
+            events: ("execution.awaiting_approval" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.rejected" | "schedule.run_skipped" | "schedule.awaiting_approval")[];
+            environmentIds: string[] | null;
+            jobIds: string[] | null;
+            onlyProduction: boolean;
+            /** @enum {string} */
+            format: "json" | "slack";
+            enabled: boolean;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            secretRotatedAt: string;
+            /** @description signs every delivery (Migrator-Signature); in this answer only */
+            secret: string;
+        };
+        NotificationTarget: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description masked: scheme and host only; the URL is stored encrypted */
+            url: string;
+            events: ("execution.awaiting_approval" | "execution.succeeded" | "execution.failed" | "execution.cancelled" | "execution.rejected" | "schedule.run_skipped" | "schedule.awaiting_approval")[];
+            environmentIds: string[] | null;
+            jobIds: string[] | null;
+            onlyProduction: boolean;
+            /** @enum {string} */
+            format: "json" | "slack";
+            enabled: boolean;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            secretRotatedAt: string;
+        };
+        NotificationDelivery: {
+            /**
+             * Format: uuid
+             * @description sent as Migrator-Delivery; the same on every attempt
+             */
+            id: string;
+            /** Format: uuid */
+            targetId: string;
+            event: string;
+            executionId: string | null;
+            workflowId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            /** @description the HTTP status of the last attempt; null when it got no answer */
+            lastStatus: number | null;
+            lastError: string | null;
+            lastAttemptAt: string | null;
+            deliveredAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
         };
     };
     responses: never;
