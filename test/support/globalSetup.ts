@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
 import { startDevServer } from '../../scripts/lib/temporalDevServer';
 import { runMigrations } from '../../src/db/migrate';
+import { ensureCliBuilt } from '../cli/support/cli';
 import { ensureConsoleBuilt } from './consoleBuild';
 import { testEnv, type SharedTestServices } from './env';
 
@@ -12,6 +13,7 @@ import { testEnv, type SharedTestServices } from './env';
  */
 export default async function globalSetup(): Promise<void> {
   ensureConsoleBuilt();
+  ensureCliBuilt();
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const template = `migrator_template_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });

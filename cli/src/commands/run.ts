@@ -9,11 +9,14 @@ import { printJson } from '../output';
 import { mapParams } from '../params';
 
 /** Production starts need the environment's name typed back; without it, say exactly what to type. */
-function confirmation(environment: Pick<Environment, 'name' | 'production'>, confirm: string | undefined, retry: string): string | undefined {
+function confirmation(environment: Pick<Environment, 'name' | 'production'>, confirm: string | undefined, retry: (confirmFlag: string) => string): string | undefined {
   if (!environment.production) return confirm;
   if (confirm === environment.name) return confirm;
   const given = confirm === undefined ? '' : ` (--confirm ${JSON.stringify(confirm)} is not its name)`;
-  throw usageError(`${environment.name} is a production environment${given}; nothing was started. To start it, run: ${retry} --confirm ${environment.name}`, 'PRODUCTION_CONFIRMATION_REQUIRED');
+  throw usageError(
+    `${environment.name} is a production environment${given}; nothing was started. To start it, run: ${retry(`--confirm ${quoteArg(environment.name)}`)}`,
+    'PRODUCTION_CONFIRMATION_REQUIRED',
+  );
 }
 
 function quoteArg(arg: string): string {
@@ -50,7 +53,9 @@ export function addRunCommands(program: Command<[], { profile?: string; insecure
       const client = ctx.client();
       const [job, environment] = await Promise.all([findJob(client, jobName), findEnvironment(client, options.env)]);
       const params = mapParams(job, args, options.param);
-      const retry = ['migrator run', quoteArg(jobName), '--env', quoteArg(options.env), ...options.param.flatMap((p) => ['--param', quoteArg(p)]), ...(args.length ? ['--', ...args.map(quoteArg)] : [])].join(' ');
+      // The flag goes before `--`: after it, everything is a positional argument.
+      const retry = (confirmFlag: string): string =>
+        ['migrator run', quoteArg(jobName), '--env', quoteArg(options.env), ...options.param.flatMap((p) => ['--param', quoteArg(p)]), confirmFlag, ...(args.length ? ['--', ...args.map(quoteArg)] : [])].join(' ');
       const confirmProduction = confirmation(environment, options.confirm, retry);
       const started = dataOrThrow(
         await client.POST('/api/v1/executions', { body: { jobId: job.id, environmentId: environment.id, params, ...(confirmProduction ? { confirmProduction } : {}) } }),
@@ -70,7 +75,7 @@ export function addRunCommands(program: Command<[], { profile?: string; insecure
       const client = ctx.client();
       const previous = dataOrThrow(await client.GET('/api/v1/executions/{id}', { params: { path: { id } } }));
       const environment = dataOrThrow(await client.GET('/api/v1/environments/{id}', { params: { path: { id: previous.environmentId } } }));
-      const confirmProduction = confirmation(environment, options.confirm, `migrator rerun ${id}`);
+      const confirmProduction = confirmation(environment, options.confirm, (confirmFlag) => `migrator rerun ${id} ${confirmFlag}`);
       const started = dataOrThrow(await client.POST('/api/v1/executions/{id}/rerun', { params: { path: { id } }, body: confirmProduction ? { confirmProduction } : {} }));
       exit(await afterStart(ctx, started, options));
     });
