@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 
+import { addCatalogAsCode } from './commands/apply';
 import { addCatalogCommands } from './commands/catalog';
 import { addExecutionCommands } from './commands/executions';
 import { addRunCommands } from './commands/run';
@@ -27,5 +28,6 @@ export function buildProgram(exit: (code: number) => void): Command<[], { profil
   addRunCommands(program, ctx, exit);
   addExecutionCommands(program, ctx, exit);
   addCatalogCommands(program, ctx);
+  addCatalogAsCode(program, ctx);
   return program;
 }
