@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs';
-
-import { startHarness, type Harness } from '../support/harness';
-import { configHome, runCli, startCli, waitForOutput } from './support/cli';
+import type { Harness } from '../support/harness';
+import { runCli, startCli, waitForOutput } from './support/cli';
+import { startCliWorld, type CliWorld } from './support/world';
 
 const oldOrder = [
   { name: 'source', type: 'string' },
@@ -21,21 +20,17 @@ function startedId(stderr: string): string {
 }
 
 describe('migrator run and the commands around an execution (the real stack)', () => {
+  let world: CliWorld;
   let h: Harness;
-  let home: string;
   let env: Record<string, string>;
   let environmentName: string;
 
   beforeAll(async () => {
-    h = await startHarness();
-    environmentName = (await h.createEnvironment()).name;
-    home = configHome();
-    const operator = await h.createToken('operator', 'olga-cli', 'olga');
-    env = { XDG_CONFIG_HOME: home, MIGRATOR_URL: h.url, MIGRATOR_TOKEN: operator.token };
+    world = await startCliWorld({ operator: { name: 'olga-cli', owner: 'olga' } });
+    ({ h, env, environmentName } = world);
   });
   afterAll(async () => {
-    await h?.stop();
-    rmSync(home, { recursive: true, force: true });
+    await world?.stop();
   });
 
   test("when run with the old command line's positional order, then the script gets that argv, its stdout and stderr land on the CLI's, every line once in order, and it exits 0", async () => {

@@ -79,3 +79,29 @@ export async function waitForOutput(cli: RunningCli, predicate: (out: { stdout: 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The CLI on a pseudo-terminal, through util-linux `script` (a native pty module does not build
+ * here): stdin, stdout and stderr are the terminal, what the test writes to `child.stdin` is
+ * typed on it (`\x03` is Ctrl-C), and everything shown lands in `stdout()`.
+ */
+export function startCliOnTerminal(args: string[], options: CliOptions = {}): RunningCli {
+  const command = [process.execPath, cliBin, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    env: { ...baseEnv(), TERM: 'xterm', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}

@@ -1,0 +1,70 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+import type { Harness } from '../support/harness';
+import { configHome, startCliOnTerminal, waitForOutput } from './support/cli';
+import { startCliWorld, type CliWorld } from './support/world';
+
+/** On a terminal, the CLI's answer to Ctrl-C while it follows a run, and its no-echo prompt. */
+describe('migrator on a terminal (a pseudo-terminal through util-linux script)', () => {
+  let world: CliWorld;
+  let h: Harness;
+  let env: Record<string, string>;
+  let environmentName: string;
+
+  beforeAll(async () => {
+    world = await startCliWorld();
+    ({ h, env, environmentName } = world);
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  const idIn = (text: string): string => /started execution ([0-9a-f-]{36})/.exec(text)![1]!;
+
+  test('when Ctrl-C is pressed while following and the answer is "c", then the execution is cancelled and the CLI exits 123', async () => {
+    const job = await h.createJob({ scriptPath: h.writeScript('ttyForever.js', 'console.log("working"); setInterval(() => console.log("tick"), 300);') });
+    const cli = startCliOnTerminal(['run', job.name, '--env', environmentName], { env });
+    await waitForOutput(cli, (o) => o.stdout.includes('working'));
+    cli.child.stdin!.write('\x03');
+    await waitForOutput(cli, (o) => o.stdout.includes('[c]ancel it / [s]top following'));
+    cli.child.stdin!.write('c\r');
+    const result = await cli.done;
+    expect(result.stdout).toContain('cancelling execution');
+    expect(result.code).toBe(123);
+    const execution = await h.client.GET('/api/v1/executions/{id}', { params: { path: { id: idIn(result.stdout) } } });
+    expect(execution.data).toMatchObject({ status: 'cancelled', errorCode: 'CANCELLED' });
+  });
+
+  test('when Ctrl-C is pressed while following and the answer is "s", then the CLI stops following with 130 and the execution goes on', async () => {
+    const job = await h.createJob({ scriptPath: h.writeScript('ttyForever2.js', 'console.log("working"); setInterval(() => console.log("tick"), 300);') });
+    const cli = startCliOnTerminal(['run', job.name, '--env', environmentName], { env });
+    await waitForOutput(cli, (o) => o.stdout.includes('working'));
+    cli.child.stdin!.write('\x03');
+    await waitForOutput(cli, (o) => o.stdout.includes('[c]ancel it / [s]top following'));
+    cli.child.stdin!.write('s\r');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    const id = idIn(result.stdout);
+    expect((await h.client.GET('/api/v1/executions/{id}', { params: { path: { id } } })).data!.status).toBe('running');
+    await h.client.POST('/api/v1/executions/{id}/cancel', { params: { path: { id } } });
+    await h.waitForExecution(id, (e) => e.status === 'cancelled');
+  });
+
+  test('when login asks for the token on a terminal, then what is typed is not echoed and the profile is saved', async () => {
+    const loginHome = configHome();
+    try {
+      const cli = startCliOnTerminal(['login', '--url', h.url], { env: { XDG_CONFIG_HOME: loginHome } });
+      await waitForOutput(cli, (o) => o.stdout.includes('API token (input hidden): '));
+      cli.child.stdin!.write(`${h.adminToken}\r`);
+      const result = await cli.done;
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('logged in to');
+      expect(result.stdout).not.toContain(h.adminToken);
+      const saved = JSON.parse(readFileSync(path.join(loginHome, 'migrator', 'config.json'), 'utf8')) as { profiles: Record<string, { token: string }> };
+      expect(saved.profiles.default!.token).toBe(h.adminToken);
+    } finally {
+      rmSync(loginHome, { recursive: true, force: true });
+    }
+  });
+});
