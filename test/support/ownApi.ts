@@ -21,13 +21,14 @@ export interface OwnApi {
 /**
  * Starts the real API on a free loopback port with `overrides` (a wrapped pool, short
  * intervals). The harness's API keeps its defaults, so other tests of the file are unaffected.
+ * `port`: the one a stopped API listened on, to start it again where its clients look.
  */
-export async function startOwnApi(h: Harness, overrides: Partial<Omit<AppDeps, 'liveTails'>> = {}): Promise<OwnApi> {
+export async function startOwnApi(h: Harness, overrides: Partial<Omit<AppDeps, 'liveTails'>> = {}, port?: number): Promise<OwnApi> {
   const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const pool = overrides.pool ?? h.pool;
   const liveTails = new LiveTails(pool, h.databaseUrl, logger);
   await liveTails.start();
-  const port = await freePort();
+  port ??= await freePort();
   const app = createApp({
     publicUrl: `http://127.0.0.1:${port}`,
     pool,
