@@ -3,6 +3,7 @@ import { dataOrThrow, type Execution, type ExecutionStatus, type MigratorClient 
 import { CliError } from './errors';
 import { exitCodes } from './exitCodes';
 import { paint, statusColour } from './output';
+import { ProgressBar, parseProgress } from './progressBar';
 import { ask } from './prompt';
 
 const finalStatuses: ReadonlySet<ExecutionStatus> = new Set(['succeeded', 'failed', 'cancelled', 'rejected']);
@@ -53,6 +54,11 @@ export interface FollowOptions {
  * exit code the CLI ends with.
  */
 export async function followExecution(client: MigratorClient, id: string, options: FollowOptions): Promise<number> {
+  const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  const say = (text: string): void => {
+    if (bar) bar.around(() => process.stderr.write(text));
+    else process.stderr.write(text);
+  };
   const stopFollowing = new AbortController();
   let asking = false;
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
@@ -66,13 +72,13 @@ export async function followExecution(client: MigratorClient, id: string, option
       .then(async (answer) => {
         if (answer === 'c' || answer === 'cancel') {
           dataOrThrow(await client.POST('/api/v1/executions/{id}/cancel', { params: { path: { id } } }));
-          process.stderr.write(`cancelling execution ${id}\n`);
+          say(`cancelling execution ${id}\n`);
         } else {
           stopFollowing.abort(new Error('stopped following'));
         }
       })
       .catch((err: unknown) => {
-        process.stderr.write(`could not cancel: ${err instanceof Error ? err.message : String(err)}\n`);
+        say(`could not cancel: ${err instanceof Error ? err.message : String(err)}\n`);
       })
       .finally(() => {
         asking = false;
@@ -83,7 +89,7 @@ export async function followExecution(client: MigratorClient, id: string, option
   const reportWaiting = async (): Promise<void> => {
     const execution = dataOrThrow(await client.GET('/api/v1/executions/{id}', { params: { path: { id } } }));
     const line = describeWaiting(execution);
-    if (line) process.stderr.write(`${line}\n`);
+    if (line) say(`${line}\n`);
   };
 
   try {
@@ -92,16 +98,24 @@ export async function followExecution(client: MigratorClient, id: string, option
       {
         onLine(_seq, line) {
           const { stream, text, continued } = line();
-          (stream === 'stderr' ? process.stderr : process.stdout).write(continued ? text : `${text}\n`);
+          const mark = bar && stream === 'stdout' ? parseProgress(text) : undefined;
+          if (mark) {
+            bar!.update(mark.done, mark.total);
+            // On one terminal the bar shows it; in a file or pipe the script's stdout stays whole.
+            if (process.stdout.isTTY) return;
+          }
+          const write = (): boolean => (stream === 'stderr' ? process.stderr : process.stdout).write(continued ? text : `${text}\n`);
+          if (bar) bar.around(write);
+          else write();
         },
         onStatus(status) {
           if (!options.reportStatus || finalStatuses.has(status)) return;
-          if (status === 'running') process.stderr.write(`${paint(process.stderr, 'dim', 'running')}\n`);
+          if (status === 'running') say(`${paint(process.stderr, 'dim', 'running')}\n`);
           else void reportWaiting().catch(() => undefined);
         },
         onReconnect({ attempt, lastSeq, reason }) {
           const why = reason instanceof Error ? reason.message : String(reason);
-          process.stderr.write(`lost the live log after line ${lastSeq} (${why}); following again (attempt ${attempt})\n`);
+          say(`lost the live log after line ${lastSeq} (${why}); following again (attempt ${attempt})\n`);
         },
       },
       { after: options.after, signal: stopFollowing.signal },
@@ -117,6 +131,7 @@ export async function followExecution(client: MigratorClient, id: string, option
     throw err;
   } finally {
     process.off('SIGINT', onInterrupt);
+    bar?.finish();
   }
   const execution = dataOrThrow(await client.GET('/api/v1/executions/{id}', { params: { path: { id } } }));
   process.stderr.write(`${describeEnd(execution)}\n`);

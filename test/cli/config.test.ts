@@ -7,6 +7,7 @@ import { CliError } from '../../cli/src/errors';
 import { exitCodes } from '../../cli/src/exitCodes';
 import { outcomeExitCode } from '../../cli/src/follow';
 import { mapParams } from '../../cli/src/params';
+import { parseProgress, ProgressBar } from '../../cli/src/progressBar';
 
 function thrown(fn: () => unknown): CliError {
   try {
@@ -167,5 +168,25 @@ describe('exit codes of an execution', () => {
     expect(outcomeExitCode({ status: 'rejected', exitCode: null, errorCode: 'APPROVAL_REJECTED' })).toBe(exitCodes.rejected);
     expect(outcomeExitCode({ status: 'failed', exitCode: null, errorCode: 'APPROVAL_TIMEOUT' })).toBe(exitCodes.approvalTimeout);
     expect(outcomeExitCode({ status: 'failed', exitCode: 143, errorCode: 'TIMED_OUT' })).toBe(exitCodes.timedOut);
+  });
+});
+
+describe('the progress bar', () => {
+  test('when a line is a well-formed ::progress mark, then it is read; anything else is not', () => {
+    expect(parseProgress('::progress 3/12')).toEqual({ done: 3, total: 12 });
+    expect(parseProgress('::progress 12/12  ')).toEqual({ done: 12, total: 12 });
+    for (const text of ['::progress 13/12', '::progress 1/0', '::progress x/2', ' ::progress 1/2', 'progress 1/2', '::progress 1/2 rows']) expect(parseProgress(text)).toBeUndefined();
+  });
+
+  test('when other output is written around a drawn bar, then the bar is cleared first and drawn again after', () => {
+    let written = '';
+    const stream = { columns: 50, write: (text: string) => ((written += text), true) } as unknown as NodeJS.WriteStream;
+    const bar = new ProgressBar(stream);
+    bar.around(() => (written += 'before any mark\n'));
+    expect(written).toBe('before any mark\n');
+    bar.update(1, 2);
+    bar.around(() => (written += 'a line\n'));
+    bar.finish();
+    expect(written).toBe('before any mark\n\r\u001b[2K[##########..........] 50% 1/2\r\u001b[2Ka line\n[##########..........] 50% 1/2\n');
   });
 });

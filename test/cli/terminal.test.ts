@@ -51,6 +51,20 @@ describe('migrator on a terminal (a pseudo-terminal through util-linux script)',
     await h.waitForExecution(id, (e) => e.status === 'cancelled');
   });
 
+  test('when the script prints ::progress marks, then a terminal shows the progress bar of the CLI instead of the marks, with the log lines around it', async () => {
+    const script = h.writeScript(
+      'progress.js',
+      'let i = 0; const t = setInterval(() => { i += 1; console.log("row batch " + i); console.log("::progress " + i + "/4"); if (i === 4) clearInterval(t); }, 150);',
+    );
+    const job = await h.createJob({ scriptPath: script });
+    const result = await startCliOnTerminal(['run', job.name, '--env', environmentName], { env }).done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\[#+\.+\] 25% 1\/4/);
+    expect(result.stdout).toMatch(/\[#+\] 100% 4\/4/);
+    expect(result.stdout).not.toContain('::progress');
+    for (let i = 1; i <= 4; i++) expect(result.stdout).toContain(`row batch ${i}\r\n`);
+  });
+
   test('when login asks for the token on a terminal, then what is typed is not echoed and the profile is saved', async () => {
     const loginHome = configHome();
     try {
