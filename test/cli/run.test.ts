@@ -165,6 +165,25 @@ describe('migrator run and the commands around an execution (the real stack)', (
     expect(result.stdout).toBe('');
   });
 
+  test('when the catalog is read by name or id, then envs, jobs and sources show what the API has, and env check reports the pinned host key', async () => {
+    const job = await h.createJob({ scriptPath: '/opt/x.js', parameters: oldOrder });
+    const byName = await runCli(['jobs', 'show', job.name, '--json'], { env });
+    expect(JSON.parse(byName.stdout)).toEqual(JSON.parse(JSON.stringify(job)));
+    const byId = await runCli(['job', 'show', job.id], { env });
+    expect(byId.stdout).toMatch(/^usage: +migrator run \S+ --env ENV -- <source> <user> <practitionerId> <email> \[<patientId>\]$/m);
+    const jobs = await runCli(['jobs', 'list'], { env });
+    expect(jobs.stdout).toMatch(new RegExp(`^${job.name}\\s+<source> <user>`, 'm'));
+    const envs = JSON.parse((await runCli(['envs', 'list', '--json'], { env })).stdout) as { items: { name: string }[] };
+    expect(envs.items.map((e) => e.name)).toContain(environmentName);
+    const source = await runCli(['sources', 'show', job.sourceId, '--json'], { env });
+    expect(JSON.parse(source.stdout)).toMatchObject({ id: job.sourceId, system: 'iclinic' });
+    const check = await runCli(['env', 'check', environmentName, '--json'], { env: { ...env, MIGRATOR_TOKEN: h.adminToken } });
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ hostKeyFingerprint: h.services.ssh.hostKeyFingerprint, pinnedBefore: true });
+    const unknown = await runCli(['envs', 'show', 'nowhere'], { env });
+    expect(unknown).toMatchObject({ code: 2, stderr: 'error: no environment named "nowhere"; `migrator envs list` lists them (NOT_FOUND)\n' });
+  });
+
   test('when --detach, then the id comes back at once; show, ls and logs with --json parse and match the API', async () => {
     const job = await h.createJob({ scriptPath: h.writeScript('json.js', 'console.log("out 1"); console.error("err 2"); console.log("out 3");'), parameters: [{ name: 'n', type: 'integer' }] });
     const detached = await runCli(['run', job.name, '--env', environmentName, '--detach', '--', '7'], { env });
