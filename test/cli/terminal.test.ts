@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Harness } from '../support/harness';
-import { configHome, startCliOnTerminal, waitForOutput } from './support/cli';
+import { configHome, runCli, startCliOnTerminal, waitForOutput } from './support/cli';
 import { startCliWorld, type CliWorld } from './support/world';
 
 /** On a terminal, the CLI's answer to Ctrl-C while it follows a run, and its no-echo prompt. */
@@ -63,6 +63,21 @@ describe('migrator on a terminal (a pseudo-terminal through util-linux script)',
     expect(result.stdout).toMatch(/\[#+\] 100% 4\/4/);
     expect(result.stdout).not.toContain('::progress');
     for (let i = 1; i <= 4; i++) expect(result.stdout).toContain(`row batch ${i}\r\n`);
+  });
+
+  test('when output goes to a terminal, then the status is coloured, unless NO_COLOR is set; in a pipe it never is', async () => {
+    const job = await h.createJob({ scriptPath: h.writeScript('quick.js', 'console.log("ok");') });
+    const environmentId = (await h.client.GET('/api/v1/environments')).data!.items.find((e) => e.name === environmentName)!.id;
+    const id = (await h.client.POST('/api/v1/executions', { body: { jobId: job.id, environmentId, params: {} } })).data!.id;
+    await h.waitForExecution(id, (e) => e.status === 'succeeded');
+    const coloured = await startCliOnTerminal(['show', id], { env: { ...env, NO_COLOR: undefined } }).done;
+    expect(coloured.stdout).toContain('\u001b[32msucceeded\u001b[0m');
+    const plain = await startCliOnTerminal(['show', id], { env: { ...env, NO_COLOR: '1' } }).done;
+    expect(plain.stdout).toMatch(/status: +succeeded\r\n/);
+    expect(plain.stdout).not.toContain('\u001b[');
+    const piped = await runCli(['show', id], { env: { ...env, NO_COLOR: undefined } });
+    expect(piped.stdout).toMatch(/^status: +succeeded$/m);
+    expect(piped.stdout).not.toContain('\u001b[');
   });
 
   test('when login asks for the token on a terminal, then what is typed is not echoed and the profile is saved', async () => {
