@@ -1,10 +1,10 @@
-import { dataOrThrow, type Execution, type ExecutionStatus, type MigratorClient } from '@migrator/api-client';
+import { dataOrThrow, MigratorApiError, type Execution, type ExecutionStatus, type MigratorClient } from '@migrator/api-client';
 
 import { CliError } from './errors';
 import { exitCodes } from './exitCodes';
 import { paint, statusColour } from './output';
 import { ProgressBar, parseProgress } from './progressBar';
-import { ask } from './prompt';
+import { ask, type Question } from './prompt';
 
 const finalStatuses: ReadonlySet<ExecutionStatus> = new Set(['succeeded', 'failed', 'cancelled', 'rejected']);
 
@@ -60,15 +60,15 @@ export async function followExecution(client: MigratorClient, id: string, option
     else process.stderr.write(text);
   };
   const stopFollowing = new AbortController();
-  let asking = false;
+  let asking: Question | undefined;
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   const onInterrupt = (): void => {
     if (!interactive || asking) {
       stopFollowing.abort(new Error('stopped following'));
       return;
     }
-    asking = true;
-    void ask(`\nCancel execution ${id}? [c]ancel it / [s]top following, it goes on (s): `)
+    asking = ask(`\nCancel execution ${id}? [c]ancel it / [s]top following, it goes on (s): `);
+    void asking.answer
       .then(async (answer) => {
         if (answer === 'c' || answer === 'cancel') {
           dataOrThrow(await client.POST('/api/v1/executions/{id}/cancel', { params: { path: { id } } }));
@@ -81,7 +81,7 @@ export async function followExecution(client: MigratorClient, id: string, option
         say(`could not cancel: ${err instanceof Error ? err.message : String(err)}\n`);
       })
       .finally(() => {
-        asking = false;
+        asking = undefined;
       });
   };
   process.on('SIGINT', onInterrupt);
@@ -125,12 +125,15 @@ export async function followExecution(client: MigratorClient, id: string, option
       process.stderr.write(`stopped following; execution ${id} goes on: \`migrator logs -f ${id}\` follows it again\n`);
       return exitCodes.interrupted;
     }
-    if (err instanceof Error && err.message.startsWith('Lost the live log')) {
-      throw new CliError(err.message, 'NETWORK', exitCodes.network, { cause: err });
+    // Besides refusals (4xx) and aborts, the follower gives up only when the stream stays lost.
+    if (!(err instanceof MigratorApiError) && !(err instanceof CliError)) {
+      throw new CliError(err instanceof Error ? err.message : String(err), 'NETWORK', exitCodes.network, { cause: err });
     }
     throw err;
   } finally {
     process.off('SIGINT', onInterrupt);
+    // The run ended while the question was open: withdraw it, or the terminal keeps the process.
+    asking?.close();
     bar?.finish();
   }
   const execution = dataOrThrow(await client.GET('/api/v1/executions/{id}', { params: { path: { id } } }));

@@ -46,17 +46,19 @@ export async function readToken(): Promise<string> {
   return token;
 }
 
+/** A question on the terminal: its answer (lower case, '' when closed first), and a way to withdraw it. */
+export interface Question {
+  answer: Promise<string>;
+  close(): void;
+}
+
 /** One line of answer from the terminal, the question on stderr. */
-export function ask(question: string): Promise<string> {
+export function ask(question: string): Question {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(answer.trim().toLowerCase());
-    });
-    rl.on('SIGINT', () => {
-      rl.close();
-      resolve('');
-    });
-  });
+  const answer = new Promise<string>((resolve) => {
+    rl.question(question, (text) => resolve(text.trim().toLowerCase()));
+    rl.on('SIGINT', () => resolve(''));
+    rl.on('close', () => resolve(''));
+  }).finally(() => rl.close());
+  return { answer, close: () => rl.close() };
 }

@@ -51,6 +51,17 @@ describe('migrator on a terminal (a pseudo-terminal through util-linux script)',
     await h.waitForExecution(id, (e) => e.status === 'cancelled');
   });
 
+  test('when the run ends while the Ctrl-C question is unanswered, then the question is withdrawn and the CLI exits with the script\'s code', async () => {
+    const job = await h.createJob({ scriptPath: h.writeScript('ttyShort.js', 'console.log("working"); setTimeout(() => process.exit(4), 2500);') });
+    const cli = startCliOnTerminal(['run', job.name, '--env', environmentName], { env });
+    await waitForOutput(cli, (o) => o.stdout.includes('working'));
+    cli.child.stdin!.write('\x03');
+    await waitForOutput(cli, (o) => o.stdout.includes('[c]ancel it / [s]top following'));
+    const result = await cli.done;
+    expect(result.code).toBe(4);
+    expect(result.stdout).toMatch(/failed: exit code 4/);
+  });
+
   test('when the script prints ::progress marks, then a terminal shows the progress bar of the CLI instead of the marks, with the log lines around it', async () => {
     const script = h.writeScript(
       'progress.js',
