@@ -146,6 +146,14 @@ describe('migrator run and the commands around an execution (the real stack)', (
     const result = await run.done;
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('done on prod c1\n');
+
+    const rerun = await runCli(['rerun', id], { env });
+    expect(rerun).toMatchObject({ code: 2, stderr: `error: ${prod.name} is a production environment; nothing was started. To start it, run: migrator rerun ${id} --confirm ${prod.name} (PRODUCTION_CONFIRMATION_REQUIRED)\n` });
+    const again = await runCli(['rerun', id, '--confirm', prod.name, '--detach', '--json'], { env });
+    expect(again.code).toBe(0);
+    const started = JSON.parse(again.stdout) as { id: string; status: string };
+    expect(started.status).toBe('awaiting_approval');
+    await runCli(['reject', started.id, '--reason', 'only testing'], { env: { ...env, MIGRATOR_TOKEN: second.token } });
   });
 
   test('when a production execution is rejected, then the following run exits 121 (rejected)', async () => {
