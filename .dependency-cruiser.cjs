@@ -49,6 +49,14 @@ module.exports = {
       from: { path: '^packages/api-client/' },
       to: { pathNot: '^(packages/api-client/|node_modules/(openapi-fetch|openapi-typescript-helpers)/)' },
     },
+    {
+      name: 'cli-stands-alone',
+      severity: 'error',
+      comment:
+        "cli/ is installed on operators' machines from its own tarball: it reaches the server only through packages/api-client and the HTTP API, never through the server's, the tests' or the scripts' code (ESLint keeps Temporal, ssh2 and pg out of it).",
+      from: { path: '^cli/' },
+      to: { path: '^(src|test|scripts|bench|web|demo|db)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Migrator needs on a fresh Debian machine of this kind, skipping what is there:
 # openssh-server (the demo and tests use a real sshd on loopback), a running PostgreSQL, the
-# Temporal CLI (built once into ~/.cache/migrator), the npm dependencies, and the console's build.
+# Temporal CLI (built once into ~/.cache/migrator), the npm dependencies, the console's build and the CLI's bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -36,5 +36,8 @@ if [ -n "${CI:-}" ] || ! npm ls --depth=0 >/dev/null 2>&1; then npm ci --no-audi
 
 step "the console (web/ into web/dist, served by the API at /)"
 npm run build -w web --silent
+
+step "the command line (cli/ into cli/dist, run by npx migrator)"
+npm run build -w @migrator/cli --silent
 
 step "done"

@@ -4,7 +4,8 @@ import path from 'node:path';
 
 const web = path.resolve(__dirname, '..', '..', 'web');
 
-function newestSource(dir: string): number {
+/** The newest modification time of any file under `dir`. */
+export function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);

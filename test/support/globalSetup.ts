@@ -6,6 +6,7 @@ import { ensureConsoleBuilt } from '../../scripts/lib/consoleBuild';
 import { startLoopbackSshd } from '../../scripts/lib/loopbackSshd';
 import { startDevServer } from '../../scripts/lib/temporalDevServer';
 import { runMigrations } from '../../src/db/migrate';
+import { ensureCliBuilt } from '../cli/support/cli';
 import { testEnv, type SharedTestServices } from './env';
 
 /**
@@ -14,6 +15,7 @@ import { testEnv, type SharedTestServices } from './env';
  */
 export default async function globalSetup(): Promise<void> {
   ensureConsoleBuilt();
+  ensureCliBuilt();
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const template = `migrator_template_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });
