@@ -3,6 +3,7 @@ import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Shell } from './layout/Shell';
 import { Execution } from './pages/Execution';
 import { Executions } from './pages/Executions';
+import { Run } from './pages/Run';
 import { SignIn } from './pages/SignIn';
 
 const router = createBrowserRouter([
@@ -12,6 +13,7 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Executions /> },
       { path: 'executions/:id', element: <Execution /> },
+      { path: 'run', element: <Run /> },
     ],
   },
 ]);
