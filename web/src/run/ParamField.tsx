@@ -59,7 +59,7 @@ export function ParamField({ name, property, required, value, error, onChange, o
       )}
       {error && (
         <p id={`${id}-error`} className="field-error">
-          {name} {error}
+          {name}: {error}
         </p>
       )}
     </div>

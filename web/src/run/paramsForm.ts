@@ -1,5 +1,4 @@
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { type OutputUnit, Validator } from '@cfworker/json-schema';
 
 /** One property of the JSON Schema `GET /jobs/:id/params-schema` publishes. */
 export interface ParamProperty {
@@ -23,24 +22,47 @@ export interface ParamsSchema {
 /** What the operator typed, by parameter: text as typed, booleans as ticked. */
 export type FormValues = Record<string, string | boolean>;
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
-
-/** The server's rule for a job's params, compiled in the browser (never a copy of it). */
+/**
+ * The server's rule for a job's params, checked in the browser by an interpreting validator
+ * (the console's CSP forbids the eval that compiling validators need), never a copy of it.
+ */
 export function compileParamsSchema(schema: ParamsSchema): (params: Record<string, unknown>) => Record<string, string> {
-  const validate = ajv.compile(schema);
+  const validator = new Validator(schema as object, '2020-12', false);
   return (params) => {
-    if (validate(params)) return {};
-    return fieldMessages(validate.errors ?? []);
+    const result = validator.validate(params);
+    return result.valid ? {} : fieldMessages(schema, result.errors);
   };
 }
 
-function fieldMessages(errors: ErrorObject[]): Record<string, string> {
+/** A refusal in the words of the schema's own limits; the validator's sentence otherwise. */
+function wordsFor(property: ParamProperty | undefined, unit: OutputUnit): string {
+  switch (property && unit.keyword) {
+    case 'maximum':
+      return `must be at most ${property!.maximum}`;
+    case 'minimum':
+      return `must be at least ${property!.minimum}`;
+    case 'type':
+      return property!.type === 'integer' ? 'must be a whole number' : `must be a ${property!.type}`;
+    case 'format':
+      return property!.format === 'email' ? 'must be an email address' : `must be a ${property!.format}`;
+    case 'pattern':
+      return `must match ${property!.pattern}`;
+    case 'enum':
+      return `must be one of ${property!.enum?.join(', ')}`;
+    case 'maxLength':
+      return `must be at most ${property!.maxLength} characters`;
+    default:
+      return unit.error;
+  }
+}
+
+function fieldMessages(schema: ParamsSchema, errors: OutputUnit[]): Record<string, string> {
   const byField: Record<string, string> = {};
-  for (const error of errors) {
-    const field = error.keyword === 'required' ? String((error.params as { missingProperty: string }).missingProperty) : error.instancePath.split('/')[1];
+  for (const unit of errors) {
+    const missing = unit.keyword === 'required' ? /"(.+)"/.exec(unit.error)?.[1] : undefined;
+    const field = missing ?? (unit.instanceLocation.startsWith('#/') ? decodeURIComponent(unit.instanceLocation.slice(2).split('/')[0]!) : undefined);
     if (!field || byField[field]) continue;
-    byField[field] = error.keyword === 'required' ? 'is required' : (error.message ?? 'is not valid');
+    byField[field] = missing ? 'is required' : wordsFor(schema.properties[field], unit);
   }
   return byField;
 }
