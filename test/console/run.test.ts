@@ -1,21 +1,11 @@
-import { launchBrowser, withEvidence, type TestBrowser } from '../support/browser';
-import { startHarness, type Harness } from '../support/harness';
-import { signedInPage } from '../support/signedInPage';
+import { withEvidence } from '../support/browser';
+import { consoleWorld, signedInPage } from '../support/consoleWorld';
 
 describe('console: running a job from its generated form', () => {
-  let h: Harness;
-  let browser: TestBrowser;
-
-  beforeAll(async () => {
-    h = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await h?.stop();
-  });
+  const world = consoleWorld();
 
   test('when an operator picks the environment in the header and runs a job, then a bad value is refused at its field by the page and, with that check bypassed, by the server; a good run lands on its execution and ends succeeded without a reload', async () => {
+    const { h, browser } = world;
     const env = await h.createEnvironment();
     const script = h.writeScript(
       'counting.js',

@@ -1,6 +1,27 @@
 import type { Page } from 'playwright-core';
 
-import { recordConsole, type TestBrowser } from './browser';
+import { launchBrowser, recordConsole, type TestBrowser } from './browser';
+import { type Harness, type HarnessOptions, startHarness } from './harness';
+
+/** A browser test file's world: the real stack and one Chromium, torn down after the file. */
+export interface ConsoleWorld {
+  h: Harness;
+  browser: TestBrowser;
+}
+
+/** Starts the world in beforeAll and stops it in afterAll; read its fields inside tests. */
+export function consoleWorld(options?: HarnessOptions): ConsoleWorld {
+  const world = {} as ConsoleWorld;
+  beforeAll(async () => {
+    world.h = await startHarness(options);
+    world.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await world.browser?.close();
+    await world.h?.stop();
+  });
+  return world;
+}
 
 export interface SignedInPage {
   page: Page;
