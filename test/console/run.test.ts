@@ -1,10 +1,10 @@
 import { withEvidence } from '../support/browser';
-import { consoleWorld, signedInPage } from '../support/consoleWorld';
+import { consoleWorld, eventually, signedInPage } from '../support/consoleWorld';
 
 describe('console: running a job from its generated form', () => {
   const world = consoleWorld();
 
-  test('when an operator picks the environment in the header and runs a job, then a bad value is refused at its field by the page and, with that check bypassed, by the server; a good run lands on its execution and ends succeeded without a reload', async () => {
+  test('when an operator picks the environment in the header and runs a job, then a bad value is refused at its field by the page and, with that check bypassed, by the server; a good run lands on its execution, its bar moves, and it ends succeeded without a reload', async () => {
     const { h, browser } = world;
     const env = await h.createEnvironment();
     const script = h.writeScript(
@@ -17,7 +17,7 @@ describe('console: running a job from its generated form', () => {
         '  i += 1;',
         '  console.log(`::progress ${i}/4`);',
         '  if (i === 4) clearInterval(timer);',
-        '}, 400);',
+        '}, 600);',
       ].join('\n'),
     );
     const job = await h.createJob({
@@ -80,6 +80,14 @@ describe('console: running a job from its generated form', () => {
       const id = new URL(p.url()).pathname.split('/').pop()!;
       await p.getByRole('heading', { name: `${job.name} on ${env.name}` }).waitFor();
 
+      // The bar moves while it runs (the status feed's progress events), before it ends.
+      const bar = p.getByRole('progressbar', { name: 'Progress' });
+      const seen = new Set<string>();
+      await eventually(async () => {
+        seen.add((await bar.getAttribute('value', { timeout: 100 }).catch(() => null)) ?? 'none');
+        return seen.has('100');
+      }, 'the progress bar reaches 100');
+      expect([...seen].filter((v) => ['25', '50', '75'].includes(v))).not.toEqual([]);
       const status = p.getByRole('status', { name: 'Execution status' });
       await status.filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
       expect(await p.evaluate('globalThis.stayed')).toBe(true);
