@@ -4,7 +4,7 @@ import { consoleWorld, eventually, signedInPage } from '../support/consoleWorld'
 describe('console: running a job from its generated form', () => {
   const world = consoleWorld();
 
-  test('when an operator picks the environment in the header and runs a job, then a bad value is refused at its field by the page and, with that check bypassed, by the server; a good run lands on its execution, its bar moves, and it ends succeeded without a reload', async () => {
+  test('when an operator picks the environment in the header and runs a job, then a bad value is refused at its field by the page and, with that check bypassed, by the server; a good run lands on its execution, its bar moves, it ends succeeded without a reload, and Re-run opens the form with its values', async () => {
     const { h, browser } = world;
     const env = await h.createEnvironment();
     const script = h.writeScript(
@@ -95,6 +95,14 @@ describe('console: running a job from its generated form', () => {
       const stored = await h.waitForExecution(id, (e) => e.status === 'succeeded');
       expect(stored).toMatchObject({ params: { mode: 'apply', batchSize: 50 }, startedBy: 'olga' });
       await p.getByText(`${stored.progress.lines}`, { exact: true }).waitFor();
+
+      // Re-run opens the form again with this run's job, environment and values.
+      await p.getByRole('button', { name: 'Re-run…' }).click();
+      await p.getByRole('heading', { name: 'Re-run a job' }).waitFor();
+      expect(await p.getByLabel('Job', { exact: true }).inputValue()).toBe(job.id);
+      expect(await p.getByLabel('Environment', { exact: true }).inputValue()).toBe(env.id);
+      await eventually(async () => (await p.getByLabel('batchSize').inputValue()) === '50', 'the earlier values are filled in');
+      expect(await p.getByLabel('mode').inputValue()).toBe('apply');
     });
   });
 });

@@ -1,5 +1,6 @@
 import { createBrowserRouter, RouterProvider } from 'react-router';
 
+import { RouteError } from './layout/RouteError';
 import { Shell } from './layout/Shell';
 import { Execution } from './pages/Execution';
 import { Executions } from './pages/Executions';
@@ -10,10 +11,17 @@ const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
   {
     element: <Shell />,
+    errorElement: <RouteError />,
     children: [
-      { index: true, element: <Executions /> },
-      { path: 'executions/:id', element: <Execution /> },
-      { path: 'run', element: <Run /> },
+      {
+        // A page that breaks keeps the header around its error.
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <Executions /> },
+          { path: 'executions/:id', element: <Execution /> },
+          { path: 'run', element: <Run /> },
+        ],
+      },
     ],
   },
 ]);

@@ -8,6 +8,7 @@ import { useMe } from '../auth/useMe';
 import { useSelectedEnvironment } from '../environment/SelectedEnvironment';
 import { ExecutionFilters, type Filters, filtersOf } from '../executions/ExecutionFilters';
 import { ProgressBar } from '../executions/ProgressBar';
+import { StatusAnnouncer } from '../executions/StatusAnnouncer';
 import { StatusBadge } from '../executions/StatusBadge';
 import { when } from '../executions/words';
 
@@ -67,6 +68,7 @@ export function Executions() {
         )}
       </div>
       <ExecutionFilters filters={filters} onApply={apply} />
+      <StatusAnnouncer items={items} />
       {list.isPending && <p>Loading…</p>}
       {list.isError && <p role="alert">{list.error.message}</p>}
       {list.isSuccess && items.length === 0 && (
