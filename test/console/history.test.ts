@@ -96,4 +96,28 @@ describe('console: the history for a viewer', () => {
       for (const name of ['Approve', 'Reject', 'Cancel execution…', 'Re-run…']) expect(await p.getByRole('button', { name }).count()).toBe(0);
     });
   });
+
+  test('when the live connection is lost, then the page says so, and when it is back, the banner goes and a change made meanwhile is on screen without a reload', async () => {
+    const { h, browser } = world;
+    const production = await h.createEnvironment({ name: `prod-${Date.now().toString(36)}`, production: true });
+    const job = await h.createJob({ scriptPath: '/bin/true' });
+    const bob = await h.createToken('operator', 'bob2-laptop', 'bob2');
+    const alice = await h.createToken('operator', 'alice2-laptop', 'alice2');
+    const started = await h.request('POST', '/api/v1/executions', { jobId: job.id, environmentId: production.id, params: {}, confirmProduction: production.name }, { token: bob.token });
+    const viewer = await h.createToken('viewer', 'val-laptop', 'val');
+    const { page: p, log } = await signedInPage(browser, h.url, viewer.token);
+    await withEvidence('history-lost-connection', p, log, async () => {
+      const events = '**/api/v1/executions/events*';
+      await p.route(events, (route) => route.abort('connectionreset'));
+      await p.goto(`${h.url}/?environmentId=${production.id}`);
+      const lost = p.getByRole('status').filter({ hasText: 'Connection to the server lost' });
+      await lost.waitFor();
+      await p.getByRole('cell').filter({ hasText: 'awaiting approval' }).waitFor();
+
+      expect((await h.request('POST', `/api/v1/executions/${started.body.id}/reject`, {}, { token: alice.token })).status).toBe(200);
+      await p.unroute(events);
+      await lost.waitFor({ state: 'hidden', timeout: 15_000 });
+      await p.getByRole('cell').filter({ hasText: 'rejected' }).waitFor({ timeout: 15_000 });
+    });
+  });
 });

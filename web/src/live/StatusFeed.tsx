@@ -52,7 +52,8 @@ export function StatusFeedProvider({ children }: { children: ReactNode }) {
     let retry: ReturnType<typeof setTimeout> | undefined;
     let refresh: ReturnType<typeof setTimeout> | undefined;
     const touched = new Set<string>();
-    let everConnected = false;
+    // Set when the feed was away: changes in that time were not heard, so the page reads again.
+    let missed = false;
 
     const refreshSoon = (id?: string) => {
       if (id) touched.add(id);
@@ -72,9 +73,8 @@ export function StatusFeedProvider({ children }: { children: ReactNode }) {
       source = new EventSource('/api/v1/executions/events', { withCredentials: true });
       source.addEventListener('ready', () => {
         setState('live');
-        // Whatever changed while the feed was away is read again.
-        if (everConnected) resyncAll();
-        everConnected = true;
+        if (missed) resyncAll();
+        missed = false;
       });
       source.addEventListener('status', (event) => {
         const change = JSON.parse((event as MessageEvent<string>).data) as StatusChange;
@@ -90,6 +90,7 @@ export function StatusFeedProvider({ children }: { children: ReactNode }) {
         window.dispatchEvent(new CustomEvent('migrator:signed-out'));
       });
       source.onerror = () => {
+        missed = true;
         setState('lost');
         // The browser retries a dropped stream by itself; a refused one (closed) is retried here.
         if (source?.readyState === EventSource.CLOSED) {
