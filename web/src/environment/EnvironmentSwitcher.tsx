@@ -14,13 +14,16 @@ export function EnvironmentSwitcher() {
 
   const change = (id: string) => {
     select(id);
+    // The Run form takes it as its environment; the executions (list or one of them) show the
+    // list of that environment; other pages only remember it.
     const onRun = location.pathname === '/run';
-    if (location.pathname !== '/' && !onRun) return;
-    const params = new URLSearchParams(location.search);
+    const onExecutions = location.pathname === '/' || location.pathname.startsWith('/executions/');
+    if (!onRun && !onExecutions) return;
+    const params = new URLSearchParams(onExecutions && location.pathname !== '/' ? '' : location.search);
     if (id) params.set('environmentId', id);
     else params.delete('environmentId');
     const search = params.toString();
-    navigate({ pathname: location.pathname, search: search ? `?${search}` : '' }, { replace: onRun });
+    navigate({ pathname: onRun ? '/run' : '/', search: search ? `?${search}` : '' }, { replace: onRun });
   };
 
   return (

@@ -188,7 +188,7 @@ export function Run() {
           </div>
         )}
         {start.error && <p role="alert">{start.error.message}</p>}
-        <button type="submit" disabled={!jobId || !environmentId || start.isPending}>
+        <button type="submit" disabled={!jobId || !environmentId || !schema.data || start.isPending}>
           {start.isPending ? 'Starting…' : environment?.production ? 'Ask for approval and run' : 'Run'}
         </button>
       </form>

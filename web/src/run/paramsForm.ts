@@ -80,7 +80,8 @@ export function paramsOf(schema: ParamsSchema, values: FormValues): Record<strin
   const params: Record<string, unknown> = {};
   for (const name of orderedNames(schema)) {
     const property = schema.properties[name];
-    const value = values[name];
+    // An untouched tick box of a required flag means false, as it shows.
+    const value = values[name] ?? (property?.type === 'boolean' && schema.required?.includes(name) ? false : undefined);
     if (!property || value === undefined || value === '') continue;
     if (typeof value === 'boolean') params[name] = value;
     else if (property.type === 'integer' || property.type === 'number') params[name] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
