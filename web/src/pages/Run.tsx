@@ -8,7 +8,7 @@ import { EnvironmentOptions } from '../environment/EnvironmentOptions';
 import { useSelectedEnvironment } from '../environment/SelectedEnvironment';
 import { useCatalogNames } from '../executions/ExecutionFilters';
 import { ParamField } from '../run/ParamField';
-import { compileParamsSchema, type FormValues, orderedNames, type ParamsSchema, paramsOf, valuesOf } from '../run/paramsForm';
+import { compileParamsSchema, type FormValues, orderedNames, type ParamsSchema, paramsOf, valuesOf } from '@migrator/api-client';
 
 /** The server's refusals by field: `params.<name>` by parameter, other paths as they are. */
 function serverFieldErrors(error: unknown): Record<string, string> {

@@ -1,4 +1,4 @@
-import type { FormValues, ParamProperty } from './paramsForm';
+import type { FormValues, ParamProperty } from '@migrator/api-client';
 
 interface Props {
   name: string;

@@ -19,12 +19,13 @@ export interface ParamsSchema {
   'x-order'?: string[];
 }
 
-/** What the operator typed, by parameter: text as typed, booleans as ticked. */
+/** What an operator typed in a form, by parameter: text as typed, booleans as ticked. */
 export type FormValues = Record<string, string | boolean>;
 
 /**
- * The server's rule for a job's params, checked in the browser by an interpreting validator
- * (the console's CSP forbids the eval that compiling validators need), never a copy of it.
+ * The server's rule for a job's params (`GET /jobs/:id/params-schema`), checked before a start by
+ * an interpreting validator (the console's CSP forbids the eval that compiling validators need),
+ * never a copy of it. test/paramsFormAgreement.test.ts holds it to the server's own check.
  */
 export function compileParamsSchema(schema: ParamsSchema): (params: Record<string, unknown>) => Record<string, string> {
   const validator = new Validator(schema as object, '2020-12', false);
