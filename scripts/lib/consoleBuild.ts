@@ -22,5 +22,6 @@ export function ensureConsoleBuilt(): void {
   const index = path.join(web, 'dist', 'index.html');
   const sources = Math.max(newestSource(path.join(web, 'src')), statSync(path.join(web, 'index.html')).mtimeMs, statSync(path.join(web, 'vite.config.ts')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build', '-w', 'web', '--silent'], { cwd: path.dirname(web), stdio: 'inherit' });
+  // Jest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  execFileSync('npm', ['run', 'build', '-w', 'web', '--silent'], { cwd: path.dirname(web), stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 }

@@ -351,7 +351,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/api/v1/executions/events': {
         get: {
           ...operation({ summary: 'Status changes of every execution, new ones included, as server-sent events', role: 'viewer', query: statusStreamQuery, status: 200, errors: [400] }),
-          description: 'Events: `ready` once following; `status` `{id, status, environmentId, jobId}`; `resync` when changes may have been missed (read the list again); `unauthenticated` when the session or token stops being valid.',
+          description: 'Events: `ready` once following; `status` `{id, status, environmentId, jobId}`; `progress` `{id, progress: {lines, done, total, percent}}` when a running execution\'s `::progress` moves; `resync` when changes may have been missed (read the list again); `unauthenticated` when the session or token stops being valid.',
         },
       },
       '/api/v1/session': {

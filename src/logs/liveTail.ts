@@ -29,12 +29,18 @@ const channel = 'migrator_executions';
 /** Status changes only, new executions included (db/migrations/0009): the console's history follows it. */
 const statusChannel = 'migrator_execution_status';
 
-/** One execution's new status, as the list-wide feed hands it out. */
+/** One execution's new status or progress, as the list-wide feed hands it out (db/migrations/0010). */
 export interface StatusChange {
+  /** `progress`: the status is as it was, `::progress` moved. */
+  kind: 'status' | 'progress';
   id: string;
   status: ExecutionStatus;
   environmentId: string;
   jobId: string;
+  progressDone?: number | null;
+  progressTotal?: number | null;
+  /** Lines stored so far (with progress only). */
+  lines?: number;
 }
 
 /** A follower of every status change; `resync` after the feed may have missed some (a lost connection). */

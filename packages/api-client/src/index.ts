@@ -1,6 +1,7 @@
 /**
  * The Migrator API's client: types generated from its OpenAPI document (`schema.ts`), openapi-fetch
- * calls, errors that carry the API's problem, and the live-log follower. Nothing here needs the
+ * calls, errors that carry the API's problem, the live-log follower, and the check of a job's
+ * params against the schema the API publishes. Nothing here needs the
  * server's packages, so the console and the CLI depend on this package alone.
  */
 import type { components, paths } from './schema';
@@ -16,6 +17,15 @@ export {
   type LogLine,
   type StreamConnection,
 } from './liveLog';
+export {
+  compileParamsSchema,
+  orderedNames,
+  paramsOf,
+  valuesOf,
+  type FormValues,
+  type ParamProperty,
+  type ParamsSchema,
+} from './paramsCheck';
 export { dataOrThrow, isProblem, MigratorApiError, type Problem } from './problem';
 export type { components, paths } from './schema';
 

@@ -2409,7 +2409,7 @@ export interface paths {
         };
         /**
          * Status changes of every execution, new ones included, as server-sent events
-         * @description Events: `ready` once following; `status` `{id, status, environmentId, jobId}`; `resync` when changes may have been missed (read the list again); `unauthenticated` when the session or token stops being valid.
+         * @description Events: `ready` once following; `status` `{id, status, environmentId, jobId}`; `progress` `{id, progress: {lines, done, total, percent}}` when a running execution's `::progress` moves; `resync` when changes may have been missed (read the list again); `unauthenticated` when the session or token stops being valid.
          */
         get: {
             parameters: {

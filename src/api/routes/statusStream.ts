@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { isStillAuthenticated } from '../../db/principalValidity';
 import type { LiveTails, StatusChange } from '../../logs/liveTail';
+import { progressPercent } from '../../model/execution';
 import { requireRole } from '../auth';
 import { parseQueryOrThrow } from '../problem';
 import { clientGone } from '../responseFlow';
@@ -27,7 +28,8 @@ export const statusStreamQuery = z
 /**
  * `GET /executions/events`: every status change of every execution (new ones included) as
  * server-sent events, so the history on screen changes within a second without each page
- * polling. Events carry ids and statuses only; the client reads the execution for the rest.
+ * polling. `status` events carry ids and statuses, `progress` events an execution's progress as
+ * its answer has it; the client reads the execution for the rest.
  * `resync` says some changes may have been missed (the server's notification connection came
  * back): read the list again.
  */
@@ -42,11 +44,14 @@ export function statusStreamRoutes(deps: StatusStreamDeps): Router {
     const write = (event: string, data: unknown): void => {
       if (!gone.aborted) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const wanted = (c: StatusChange): boolean =>
+    const wanted = (c: Pick<StatusChange, 'environmentId' | 'jobId'>): boolean =>
       (!filter.environmentId || c.environmentId === filter.environmentId) && (!filter.jobId || c.jobId === filter.jobId);
     const unfollow = deps.liveTails.followStatuses({
-      onChange: (change) => {
-        if (wanted(change)) write('status', change);
+      onChange: ({ kind, progressDone, progressTotal, lines, ...change }) => {
+        if (!wanted(change)) return;
+        if (kind !== 'progress') return write('status', change);
+        const [done, total] = [progressDone ?? null, progressTotal ?? null];
+        write('progress', { id: change.id, progress: { lines: lines ?? 0, done, total, percent: progressPercent(done, total) } });
       },
       onResync: () => write('resync', {}),
     });

@@ -3,7 +3,10 @@ import { useEffect } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 
 import { api, unwrap } from '../api/client';
-import { useMe } from '../auth/useMe';
+import { type Me, useMe } from '../auth/useMe';
+import { EnvironmentSwitcher } from '../environment/EnvironmentSwitcher';
+import { SelectedEnvironmentProvider } from '../environment/SelectedEnvironment';
+import { FeedNotice, StatusFeedProvider } from '../live/StatusFeed';
 
 const sections = [
   { to: '/', label: 'Executions', end: true },
@@ -40,13 +43,23 @@ export function Shell() {
   };
 
   return (
+    <StatusFeedProvider>
+      <SelectedEnvironmentProvider>
+        <ShellFrame me={me.data} signOut={signOut} />
+      </SelectedEnvironmentProvider>
+    </StatusFeedProvider>
+  );
+}
+
+function ShellFrame({ me, signOut }: { me: Me; signOut: () => Promise<void> }) {
+  return (
     <>
       <header className="shell-header">
         <span className="brand">Migrator</span>
         <nav aria-label="Sections">
           <ul>
             {sections
-              .filter((s) => !s.admin || me.data!.role === 'admin')
+              .filter((s) => !s.admin || me.role === 'admin')
               .map((s) => (
                 <li key={s.to}>
                   <NavLink to={s.to} end={s.end}>
@@ -56,13 +69,15 @@ export function Shell() {
               ))}
           </ul>
         </nav>
+        <EnvironmentSwitcher />
         <span className="who">
-          Signed in as <strong>{me.data.login}</strong> ({me.data.role})
+          Signed in as <strong>{me.login}</strong> ({me.role})
         </span>
         <button type="button" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
+      <FeedNotice />
       <main>
         <Outlet />
       </main>
