@@ -48,6 +48,14 @@ const shots: Shot[] = [
   },
   { file: 'jobs.png', show: (p, { apiUrl }) => visit(p, `${apiUrl}/jobs`, 'Jobs') },
   {
+    file: 'run.png',
+    show: async (p, { apiUrl }) => {
+      await visit(p, `${apiUrl}/jobs`, 'Jobs');
+      await p.getByRole('link', { name: /^Run/ }).first().click();
+      await heading(p, 'Run a job');
+    },
+  },
+  {
     file: 'job-edit.png',
     show: async (p, { apiUrl }) => {
       await visit(p, `${apiUrl}/jobs`, 'Jobs');

@@ -18,6 +18,7 @@ describe('console: accessibility of every page', () => {
   let page: Page;
   let log: string[];
   let executionId: string;
+  let jobId: string;
 
   beforeAll(async () => {
     h = await startHarness();
@@ -33,6 +34,7 @@ describe('console: accessibility of every page', () => {
         { name: 'note', type: 'string', required: false },
       ],
     });
+    jobId = job.id;
     const started = await h.request('POST', '/api/v1/executions', { jobId: job.id, environmentId: env.id, params: { target: 'clinics', batch_size: 10 } });
     expect(started.status).toBe(202);
     executionId = started.body.id;
@@ -66,12 +68,18 @@ describe('console: accessibility of every page', () => {
     });
   });
 
-  test('when an admin is signed in, then Executions and an Execution have no serious violation', async () => {
+  test('when an admin is signed in, then Executions, an Execution and the Run form have no serious violation', async () => {
     await signInThroughPage(page, h.url, h.adminToken);
     await expectNoSeriousViolations('executions', () => open('/', 'Executions'));
     await expectNoSeriousViolations('execution', async () => {
       await page.goto(`${h.url}/executions/${executionId}`);
       await page.getByRole('heading', { level: 1, name: 'import-patients on staging' }).waitFor();
+    });
+    await expectNoSeriousViolations('run', async () => {
+      await open(`/run?jobId=${jobId}`, 'Run a job');
+      // A value the form refuses, so its field error is checked too.
+      await page.getByLabel('batch_size', { exact: false }).first().fill('0');
+      await page.getByRole('alert').or(page.getByText(/must be|minimum|at least/i)).first().waitFor();
     });
   });
 
