@@ -17,6 +17,7 @@ import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
 import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
+import { createScheduleActivities } from './scheduledRun';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   temporal?: Client;
   /** SSH connections shared by every activity of this worker, one per host and credentials. */
   ssh: SshPool;
+  /** How often a scheduled run reads its execution's row while it waits for the end (2 s by default). */
+  schedulePollMs?: number;
 }
 
 /** Builds the activities of `migrationExecution` around their dependencies. */
@@ -41,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...createRetentionActivities({ pool, ssh }),
     ...createEnvironmentCheckActivities({ pool, ssh, logger: deps.logger }),
+    ...createScheduleActivities({ pool, logger: deps.logger, temporal: deps.temporal, schedulePollMs: deps.schedulePollMs }),
 
     /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {

@@ -10,6 +10,7 @@ import { createLogger } from '../logger';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { dataConverterFor } from '../temporal/dataConverter';
+import { reconcileSchedules } from '../schedules/reconcile';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
 import { warnAboutEnvironmentsBreakingKeyRules } from './keyRuleAudit';
@@ -54,6 +55,11 @@ async function run(): Promise<void> {
     } catch (err) {
       // Running migrations matters more than cleaning up after them; the next worker start tries again.
       logger.error({ err }, 'Could not create or update the log retention schedule; logs are not cleaned up until a worker starts that can.');
+    }
+    try {
+      await reconcileSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+    } catch (err) {
+      logger.error({ err }, 'Could not reconcile the schedules with Temporal; the next worker start tries again.');
     }
     const reconciler = new ExecutionReconciler({ pool, temporal, ssh, logger, killGraceSeconds: config.KILL_GRACE_SECONDS }).start(
       config.RECONCILE_INTERVAL_SECONDS * 1000,

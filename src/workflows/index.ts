@@ -1,3 +1,4 @@
 export { migrationExecution } from './migrationExecution';
 export { retentionCleanup } from './retentionCleanup';
 export { environmentCheck } from './environmentCheck';
+export { scheduledRun } from './scheduledRun';
