@@ -19,6 +19,7 @@ import { environmentCheckRoutes } from './routes/environmentCheck';
 import { executionRoutes } from './routes/executions';
 import { jobToolRoutes } from './routes/jobTools';
 import { logStreamRoutes } from './routes/logStream';
+import { scheduleRoutes } from './routes/schedules';
 import { sessionRoutes, signInRoutes } from './routes/session';
 import { statusStreamRoutes } from './routes/statusStream';
 import { tokenRoutes } from './routes/tokens';
@@ -149,6 +150,7 @@ export function createApp(deps: AppDeps): Express {
       clients: metrics.sseClients,
     }),
   );
+  api.use(scheduleRoutes(deps));
   api.use(tokenRoutes(deps.pool));
   app.use('/api/v1', api);
 

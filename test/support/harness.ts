@@ -124,6 +124,8 @@ export interface HarnessOptions {
   executionTuning?: ExecutionTuning;
   /** Runs the worker's execution reconciler this often (off unless given). */
   reconcileIntervalMs?: number;
+  /** How often a scheduled run reads its execution's row while waiting for its end (250 ms here). */
+  schedulePollMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -156,7 +158,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       taskQueue,
       workflowBundle,
       dataConverter,
-      activities: createActivities({ pool, logger: quietLogger, temporal, ssh, killGraceSeconds: options.killGraceSeconds ?? 2 }),
+      activities: createActivities({
+        pool,
+        logger: quietLogger,
+        temporal,
+        ssh,
+        killGraceSeconds: options.killGraceSeconds ?? 2,
+        schedulePollMs: options.schedulePollMs ?? 250,
+      }),
     });
     workerRun = worker.run();
   }
