@@ -89,9 +89,13 @@ describe('schedules', () => {
     expect(triggered.status).toBe(202);
     await waitFor('the triggered run', () => runs(created.id), (r) => r.length === before + 1, 15_000);
 
+    const startedWhilePaused = (await runs(created.id, 'started')).length;
     const unpaused = await h.request('POST', `/api/v1/schedules/${created.id}/unpause`, {}, as(alice));
     expect(unpaused.body).toMatchObject({ state: 'active', paused: false, pausedBy: null });
-    await waitFor('runs after unpausing', () => runs(created.id, 'started'), (r) => r.length >= before + 3, 20_000);
+    await waitFor('runs after unpausing', () => runs(created.id, 'started'), (r) => r.length >= startedWhilePaused + 2, 20_000);
+    // Newest first.
+    const ids = (await runs(created.id)).map((r) => Number(r.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
 
     const audit = await h.request('GET', `/api/v1/audit?entityType=schedule&entityId=${created.id}`);
     expect(audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`).reverse()).toEqual([
@@ -182,6 +186,7 @@ describe('schedules', () => {
     await sleep(500);
     const startedBefore = (await runs(created.id, 'started')).length;
     expect((await h.request('PATCH', `/api/v1/jobs/${jobId}`, { timeoutSeconds: 601 })).status).toBe(200);
+    expect(await get(created.id)).toMatchObject({ version: 2, approvedVersion: 2, revisionChanged: true, awaitingApproval: true });
     expect((await h.request('POST', `/api/v1/schedules/${created.id}/trigger`, {}, as(bob))).status).toBe(202);
     const skipped = await waitFor('a run skipped for the job change', () => runs(created.id, 'skipped'), (r) => r.some((x) => x.reasonCode === 'REVISION_CHANGED'));
     expect(skipped.find((x) => x.reasonCode === 'REVISION_CHANGED')).toMatchObject({ version: 2, executionId: null });
@@ -189,11 +194,18 @@ describe('schedules', () => {
     expect((await runs(created.id, 'started')).length).toBe(startedBefore);
     // Version 3 was written for the job change with the author of version 2: the other operator approves it.
     expect((await h.request('POST', `/api/v1/schedules/${created.id}/approve`, {}, as(bob))).status).toBe(403);
-    expect((await h.request('POST', `/api/v1/schedules/${created.id}/approve`, {}, as(alice))).body).toMatchObject({ approvedVersion: 3, state: 'paused' });
+    expect((await h.request('POST', `/api/v1/schedules/${created.id}/approve`, {}, as(alice))).body).toMatchObject({ approvedVersion: 3, state: 'paused', revisionChanged: false });
+
+    // An approval that meets a change of the job approves nothing and writes the version to approve.
+    expect((await h.request('PATCH', `/api/v1/jobs/${jobId}`, { timeoutSeconds: 600 })).status).toBe(200);
+    const stale = await h.request('POST', `/api/v1/schedules/${created.id}/approve`, {}, as(alice));
+    expect(stale.status).toBe(409);
+    expect(stale.body.detail).toContain('review version 4');
+    expect((await h.request('POST', `/api/v1/schedules/${created.id}/approve`, {}, as(alice))).body).toMatchObject({ approvedVersion: 4, revisionChanged: false, awaitingApproval: false });
 
     const audit = await h.request('GET', `/api/v1/audit?entityType=schedule&entityId=${created.id}`);
     const actions = audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`).reverse();
-    expect(actions).toEqual(['create:alice', 'approve:bob', 'update:bob', 'approve:alice', 'pause:alice', 'trigger:bob', 'revision_changed:migrator', 'approve:alice']);
+    expect(actions).toEqual(['create:alice', 'approve:bob', 'update:bob', 'approve:alice', 'pause:alice', 'trigger:bob', 'revision_changed:migrator', 'approve:alice', 'revision_changed:migrator', 'approve:alice']);
     expect((await h.request('DELETE', `/api/v1/schedules/${created.id}`, undefined, as(alice))).status).toBe(204);
   });
 

@@ -197,6 +197,7 @@ const schedule = z
     approvedAt: timestamp.nullable(),
     production: z.boolean(),
     awaitingApproval: z.boolean().describe('production: the current version (or the job or environment under it) is not approved yet; the Schedule stays paused'),
+    revisionChanged: z.boolean().describe('production: the job or the environment changed since the approved version; the next run or approval writes a new version to approve'),
     state: z.enum(['active', 'paused', 'awaiting_approval']),
     temporalScheduleId: z.string(),
     createdBy: z.string(),

@@ -10,11 +10,12 @@ import { stateOf } from '../schedules/service';
 /** A schedule as the API answers it: the definition, whether it may run and why not. */
 export async function scheduleView(pool: Pool, s: db.Schedule) {
   const { temporalSpec: _spec, overlapSkipsRecorded: _skips, ...rest } = s;
-  const { awaitingApproval, production } = await stateOf(pool, s);
+  const { awaitingApproval, revisionChanged, production } = await stateOf(pool, s);
   return {
     ...rest,
     production,
     awaitingApproval,
+    revisionChanged,
     state: s.paused ? ('paused' as const) : awaitingApproval ? ('awaiting_approval' as const) : ('active' as const),
     temporalScheduleId: temporalScheduleIdOf(s.id),
   };

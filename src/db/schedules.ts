@@ -176,7 +176,7 @@ export async function findRunOfWorkflow(db: Db, workflowId: string): Promise<Sch
 }
 
 export async function listRuns(db: Db, scheduleId: string, limit: number): Promise<ScheduleRun[]> {
-  const { rows } = await db.query<ScheduleRun>(`select ${runColumns} from schedule_runs where schedule_id = $1 order by id desc limit $2`, [
+  const { rows } = await db.query<ScheduleRun>(`select ${runColumns} from schedule_runs where schedule_id = $1 order by schedule_runs.id desc limit $2`, [
     scheduleId,
     limit,
   ]);

@@ -27,12 +27,20 @@ export interface ScheduleDeps {
 
 type Db = Pool | PoolClient;
 
-/** Whether a schedule may run: paused by a person, waiting for a production approval, or active. */
-export async function stateOf(pool: Db, s: db.Schedule): Promise<{ awaitingApproval: boolean; pausedInTemporal: boolean; production: boolean }> {
+/**
+ * Whether a schedule may run: paused by a person, or on production waiting for an approval
+ * (its current version is not approved, or the job or environment changed since the approved one).
+ */
+export async function stateOf(
+  pool: Db,
+  s: db.Schedule,
+): Promise<{ awaitingApproval: boolean; revisionChanged: boolean; pausedInTemporal: boolean; production: boolean }> {
   const environment = await getEnvironment(pool, s.environmentId);
   const production = environment?.production ?? false;
-  const awaitingApproval = production && s.approvedVersion !== s.version;
-  return { awaitingApproval, pausedInTemporal: s.paused || awaitingApproval, production };
+  const approved = production && s.approvedVersion !== null ? await db.getVersion(pool, s.id, s.approvedVersion) : undefined;
+  const revisionChanged = approved ? await revisionsChanged(pool, approved) : false;
+  const awaitingApproval = production && (s.approvedVersion !== s.version || revisionChanged);
+  return { awaitingApproval, revisionChanged, pausedInTemporal: s.paused || awaitingApproval, production };
 }
 
 function definitionOf(s: ScheduleDefinition): ScheduleDefinition {
@@ -167,13 +175,16 @@ export async function approveSchedule(deps: ScheduleDeps, actor: string, id: str
     const s = await lockOrThrow(client, id);
     const { production } = await stateOf(client, s);
     if (!production) throw new MigratorError('CONFLICT', `Schedule "${s.name}" does not run on production; it needs no approval.`);
-    if (s.approvedVersion === s.version) throw new MigratorError('CONFLICT', `Version ${s.version} of schedule "${s.name}" is already approved.`);
     const version = (await db.getVersion(client, id, s.version))!;
+    const bumped = await bumpIfRevisionsChanged(client, s, version);
+    if (bumped) {
+      await syncTemporal(deps, client, bumped);
+      return { changed: bumped };
+    }
+    if (s.approvedVersion === s.version) throw new MigratorError('CONFLICT', `Version ${s.version} of schedule "${s.name}" is already approved.`);
     if (version.createdBy === actor) {
       throw new MigratorError('FORBIDDEN', `You wrote version ${s.version} of schedule "${s.name}"; another operator must approve it.`);
     }
-    const bumped = await bumpIfRevisionsChanged(client, s, version);
-    if (bumped) return { changed: bumped };
     const after = await db.approveVersion(client, id, s.version, actor);
     await recordAudit(client, { actor, action: 'approve', entityType: 'schedule', entityId: id, before: s, after: { ...after, approvedRevisions: { job: version.jobRevision, environment: version.environmentRevision } } });
     await syncTemporal(deps, client, after);

@@ -3833,6 +3833,8 @@ export interface components {
             production: boolean;
             /** @description production: the current version (or the job or environment under it) is not approved yet; the Schedule stays paused */
             awaitingApproval: boolean;
+            /** @description production: the job or the environment changed since the approved version; the next run or approval writes a new version to approve */
+            revisionChanged: boolean;
             /** @enum {string} */
             state: "active" | "paused" | "awaiting_approval";
             temporalScheduleId: string;
@@ -3900,6 +3902,8 @@ export interface components {
             production: boolean;
             /** @description production: the current version (or the job or environment under it) is not approved yet; the Schedule stays paused */
             awaitingApproval: boolean;
+            /** @description production: the job or the environment changed since the approved version; the next run or approval writes a new version to approve */
+            revisionChanged: boolean;
             /** @enum {string} */
             state: "active" | "paused" | "awaiting_approval";
             temporalScheduleId: string;
