@@ -175,6 +175,14 @@ export async function approveSchedule(deps: ScheduleDeps, actor: string, id: str
     const s = await lockOrThrow(client, id);
     const { production } = await stateOf(client, s);
     if (!production) throw new MigratorError('CONFLICT', `Schedule "${s.name}" does not run on production; it needs no approval.`);
+    // An environment that became production after the schedule was made: its name was never typed back.
+    const environment = (await getEnvironment(client, s.environmentId))!;
+    if (s.confirmProduction !== environment.name) {
+      throw new MigratorError(
+        'PRODUCTION_CONFIRMATION_REQUIRED',
+        `"${environment.name}" is a production environment: change the schedule with confirmProduction set to "${environment.name}" first, then approve it.`,
+      );
+    }
     const version = (await db.getVersion(client, id, s.version))!;
     const bumped = await bumpIfRevisionsChanged(client, s, version);
     if (bumped) {
