@@ -116,7 +116,7 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
   });
 
   describe('bad input on every write route', () => {
-    let ids: Record<'environment' | 'source' | 'job' | 'execution' | 'token' | 'notification', string>;
+    let ids: Record<'environment' | 'environmentName' | 'source' | 'job' | 'execution' | 'token' | 'notification' | 'schedule', string>;
 
     /** Row counts and the latest change of every table a write could touch. */
     async function snapshot(): Promise<unknown> {
@@ -129,6 +129,8 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
                (select count(*) from audit_log) as audit,
                (select count(*) from notification_targets) as notification_targets, (select max(updated_at) from notification_targets) as notification_changed,
                (select count(*) from notification_deliveries) as notification_deliveries,
+               (select count(*) from schedules) as schedules, (select max(updated_at) from schedules) as schedule_changed,
+               (select count(*) from schedule_runs) as schedule_runs,
                (select string_agg(id || status || coalesce(approved_by, '') || coalesce(cancelled_by, ''), ',' order by id) from executions) as execution_states`);
       return rows[0];
     }
@@ -147,7 +149,24 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
       const token = await h.createToken('viewer');
       const notification = await h.request('POST', '/api/v1/notifications', { name: 'contract', url: 'https://93.184.216.34/hook', events: ['execution.failed'] });
       expect(notification.status).toBe(201);
-      ids = { environment: environment.id, source: job.sourceId, job: job.id, execution: started.body.id, token: token.id, notification: notification.body.id };
+      // Awaiting its approval, so it never runs.
+      const schedule = await h.request(
+        'POST',
+        '/api/v1/schedules',
+        { name: 'contract', jobId: job.id, environmentId: environment.id, params: { tenant: 'acme' }, cron: '0 3 * * *', confirmProduction: environment.name },
+        { token: tokens.operator },
+      );
+      expect(schedule.status).toBe(201);
+      ids = {
+        environment: environment.id,
+        environmentName: environment.name,
+        source: job.sourceId,
+        job: job.id,
+        execution: started.body.id,
+        token: token.id,
+        notification: notification.body.id,
+        schedule: schedule.body.id,
+      };
     });
 
     const validEnvironment = () => ({ name: `env-${randomUUID()}`, host: '127.0.0.1', username: 'deploy', privateKeyPath: '/keys/id' });
@@ -367,6 +386,46 @@ describe('the API contract: OpenAPI, roles, and bad input everywhere', () => {
         method: 'POST',
         path: () => `/api/v1/notifications/${ids.notification}/${action}`,
         cases: (): BadCase[] => [{ what: 'an unknown field', body: { secret: 'mine' }, status: 400, code: 'VALIDATION_FAILED', field: '' }],
+      })),
+      {
+        method: 'POST',
+        path: () => '/api/v1/schedules',
+        token: 'operator',
+        cases: () => {
+          const valid = { name: `s-${randomUUID()}`, jobId: ids.job, environmentId: ids.environment, params: { tenant: 'a' }, intervalSeconds: 60, confirmProduction: 'x' };
+          return [
+            { what: 'a wrong type', body: { ...valid, intervalSeconds: 'often' }, status: 400, code: 'VALIDATION_FAILED', field: 'intervalSeconds' },
+            { what: 'a missing field', body: { ...valid, jobId: undefined }, status: 400, code: 'VALIDATION_FAILED', field: 'jobId' },
+            { what: 'an unknown field', body: { ...valid, owner: 'x' }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+            { what: 'an invalid cron expression', body: { ...valid, intervalSeconds: undefined, cron: '99 * * * *', confirmProduction: ids.environmentName }, status: 400, code: 'VALIDATION_FAILED', field: 'cron' },
+            { what: 'an unknown time zone', body: { ...valid, timeZone: 'Nowhere/Land' }, status: 400, code: 'VALIDATION_FAILED', field: 'timeZone' },
+            { what: 'an unknown job', body: { ...valid, jobId: randomUUID() }, status: 400, code: 'VALIDATION_FAILED', field: 'jobId' },
+            { what: 'an unknown parameter', body: { ...valid, params: { tenant: 'a', extra: 'b' } }, status: 400, code: 'VALIDATION_FAILED', field: 'params' },
+            { what: 'a NUL byte', body: { ...valid, name: 'a\u0000' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+          ];
+        },
+      },
+      {
+        method: 'PATCH',
+        path: () => `/api/v1/schedules/${ids.schedule}`,
+        token: 'operator',
+        cases: () => [
+          { what: 'a wrong type', body: { overlap: 'always' }, status: 400, code: 'VALIDATION_FAILED', field: 'overlap' },
+          { what: 'an unknown time zone', body: { timeZone: 'Nowhere/Land' }, status: 400, code: 'VALIDATION_FAILED', field: 'timeZone' },
+          { what: 'an unknown field', body: { paused: true }, status: 400, code: 'VALIDATION_FAILED', field: '' },
+        ],
+      },
+      {
+        method: 'POST',
+        path: () => `/api/v1/schedules/${ids.schedule}/pause`,
+        token: 'operator',
+        cases: () => [{ what: 'a wrong type', body: { reason: 5 }, status: 400, code: 'VALIDATION_FAILED', field: 'reason' }],
+      },
+      ...(['unpause', 'trigger', 'approve'] as const).map((verb) => ({
+        method: 'POST',
+        path: () => `/api/v1/schedules/${ids.schedule}/${verb}`,
+        token: 'operator' as const,
+        cases: (): BadCase[] => [{ what: 'an unknown field', body: { by: 'someone-else' }, status: 400, code: 'VALIDATION_FAILED', field: '' }],
       })),
       {
         method: 'POST',

@@ -21,6 +21,7 @@ import { withFailureMapping } from './failures';
 import { createNotificationActivities } from './notifications';
 import { createRetentionActivities } from './retention';
 import { runScript } from './runScript';
+import { createScheduleActivities } from './scheduledRun';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   ssh: SshPool;
   /** Webhooks: announced when an execution awaits approval or ends, and delivered. Off without it (and without `temporal`). */
   notifications?: NotificationSettings;
+  /** How often a scheduled run reads its execution's row while it waits for the end (2 s by default). */
+  schedulePollMs?: number;
 }
 
 /** Builds the activities of `migrationExecution` around their dependencies. */
@@ -55,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRetentionActivities({ pool, ssh }),
     ...createEnvironmentCheckActivities({ pool, ssh, logger: deps.logger }),
     ...notificationActivities(deps),
+    ...createScheduleActivities({ pool, logger: deps.logger, temporal: deps.temporal, schedulePollMs: deps.schedulePollMs }),
 
     /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {

@@ -21,6 +21,7 @@ import { executionRoutes } from './routes/executions';
 import { jobToolRoutes } from './routes/jobTools';
 import { logStreamRoutes } from './routes/logStream';
 import { notificationRoutes } from './routes/notifications';
+import { scheduleRoutes } from './routes/schedules';
 import { sessionRoutes, signInRoutes } from './routes/session';
 import { statusStreamRoutes } from './routes/statusStream';
 import { tokenRoutes } from './routes/tokens';
@@ -153,6 +154,7 @@ export function createApp(deps: AppDeps): Express {
       clients: metrics.sseClients,
     }),
   );
+  api.use(scheduleRoutes(deps));
   api.use(tokenRoutes(deps.pool));
   api.use(notificationRoutes({ pool: deps.pool, temporal: deps.temporal, settings: deps.notifications }));
   app.use('/api/v1', api);

@@ -28,7 +28,11 @@ import {
   jobFields,
   jobPatch,
   logsQuery,
+  pauseBody,
   rerunBody,
+  scheduleBody,
+  scheduleFields,
+  schedulePatch,
   sourceBody,
   sourceFields,
   sourcePatch,
@@ -94,6 +98,8 @@ const execution = z
       .nullable()
       .describe('while queued: how many executions of the same environment are ahead of this one (0 = next in line); null otherwise'),
     rerunOf: idSchema.nullable(),
+    scheduleId: idSchema.nullable().describe('the schedule that started it; null for starts by people'),
+    scheduleVersion: z.number().int().nullable().describe("the schedule's version it ran (on production: the approved one)"),
     workflowId: z.string(),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
@@ -214,6 +220,49 @@ const notificationDelivery = z
     createdAt: timestamp,
   })
   .meta({ id: 'NotificationDelivery' });
+const schedule = z
+  .object({
+    id: idSchema,
+    ...scheduleFields,
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    confirmProduction: z.string().nullable(),
+    paused: z.boolean().describe('paused by an operator'),
+    pausedBy: z.string().nullable(),
+    pausedAt: timestamp.nullable(),
+    pauseReason: z.string().nullable(),
+    version: z.number().int().describe('the current version; every change makes one'),
+    approvedVersion: z.number().int().nullable().describe('production: the version a second operator approved, which is what runs'),
+    approvedBy: z.string().nullable(),
+    approvedAt: timestamp.nullable(),
+    production: z.boolean(),
+    awaitingApproval: z.boolean().describe('production: the current version (or the job or environment under it) is not approved yet; the Schedule stays paused'),
+    revisionChanged: z.boolean().describe('production: the job or the environment changed since the approved version; the next run or approval writes a new version to approve'),
+    state: z.enum(['active', 'paused', 'awaiting_approval']),
+    temporalScheduleId: z.string(),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Schedule' });
+const scheduleRun = z
+  .object({
+    id: z.string(),
+    scheduleId: idSchema,
+    version: z.number().int().nullable().describe('the version it ran or would have run'),
+    at: timestamp,
+    outcome: z.enum(['started', 'skipped']),
+    executionId: idSchema.nullable(),
+    reasonCode: z.string().nullable().describe('why it was skipped: an error code of the start (ALREADY_RUNNING, CONFLICT, ...), OVERLAP, NOT_APPROVED or REVISION_CHANGED'),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'ScheduleRun' });
+const scheduleDetail = schedule
+  .extend({
+    nextRunTimes: z.array(timestamp).nullable().describe("the next (up to 5) times Temporal will run it; null when Temporal did not answer"),
+    runs: z.array(scheduleRun).describe('the last runs, newest first'),
+  })
+  .meta({ id: 'ScheduleDetail' });
+
 const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
@@ -364,6 +413,27 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       '/api/v1/me': {
         get: operation({ summary: 'Who is signed in, with which role', role: 'viewer', status: 200, response: me }),
       },
+      '/api/v1/schedules': {
+        post: operation({ summary: 'Create a schedule (a Temporal Schedule runs it)', role: 'operator', body: scheduleBody, status: 201, response: scheduleDetail, errors: [400, 409] }),
+        get: operation({ summary: 'List schedules', role: 'viewer', status: 200, response: listOf(schedule) }),
+      },
+      '/api/v1/schedules/{id}': {
+        get: operation({ summary: 'A schedule with its next run times and last runs', role: 'viewer', path: idPath, status: 200, response: scheduleDetail, errors: [404] }),
+        patch: operation({ summary: 'Change a schedule (a new version)', role: 'operator', path: idPath, body: schedulePatch, status: 200, response: scheduleDetail, errors: [400, 404, 409] }),
+        delete: operation({ summary: 'Delete a schedule and its Temporal Schedule (its runs stay readable)', role: 'operator', path: idPath, status: 204, errors: [404] }),
+      },
+      '/api/v1/schedules/{id}/pause': {
+        post: operation({ summary: 'Pause a schedule', role: 'operator', path: idPath, body: pauseBody, status: 200, response: scheduleDetail, errors: [400, 404] }),
+      },
+      '/api/v1/schedules/{id}/unpause': {
+        post: operation({ summary: 'Unpause a schedule (production: it still waits for an approval)', role: 'operator', path: idPath, body: emptyBody, status: 200, response: scheduleDetail, errors: [400, 404] }),
+      },
+      '/api/v1/schedules/{id}/trigger': {
+        post: operation({ summary: 'Run the schedule (its approved version) now', role: 'operator', path: idPath, body: emptyBody, status: 202, response: scheduleDetail, errors: [400, 404, 409] }),
+      },
+      '/api/v1/schedules/{id}/approve': {
+        post: operation({ summary: "Approve a production schedule's current version (not by its author)", role: 'operator', path: idPath, body: emptyBody, status: 200, response: scheduleDetail, errors: [400, 403, 404, 409] }),
+      },
       '/api/v1/tokens': {
         post: operation({ summary: 'Create a token (its secret is in this answer only)', role: 'admin', body: tokenBody, status: 201, response: token.extend({ token: z.string() }), errors: [400] }),
         get: operation({ summary: 'List tokens (never their secrets)', role: 'admin', status: 200, response: listOf(token) }),
@@ -423,7 +493,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         }),
       },
       '/api/v1/audit': {
-        get: operation({ summary: 'Every change to environments, sources, jobs, tokens and notification targets, newest first', role: 'admin', query: auditQuery, status: 200, response: pageOf(auditEntry), errors: [400] }),
+        get: operation({ summary: 'Every change to environments, sources, jobs, tokens, schedules and notification targets, newest first', role: 'admin', query: auditQuery, status: 200, response: pageOf(auditEntry), errors: [400] }),
       },
     },
   });

@@ -5,6 +5,7 @@ import { executionStatuses, interpreters } from '../model/execution';
 import { parameterListSchema } from '../jobs/parameters';
 import { loginPattern, normaliseLogin } from '../people';
 import { passphraseEnvPrefix } from '../model/credentials';
+import { overlapPolicies } from '../schedules/model';
 import { roles } from './auth';
 
 const name = z.string().trim().min(1).max(100).regex(/^[^\0]*$/, 'must not contain a NUL byte');
@@ -185,3 +186,60 @@ export const auditQuery = z
     cursor: cursor.optional(),
   })
   .strict();
+
+/** An IANA time zone this process knows (Temporal's list is the same tz database). */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const scheduleFields = {
+  name,
+  jobId: idSchema,
+  environmentId: idSchema,
+  params: z.record(z.string(), z.unknown()),
+  cron: noNul(200)
+    .trim()
+    .min(1)
+    .nullable()
+    .describe('a cron expression as Temporal parses it (5 to 7 fields, or @daily, @every 1h and the like); give it or intervalSeconds'),
+  intervalSeconds: z.number().int().min(1).max(366 * 24 * 3600).nullable().describe('every this many seconds; give it or cron'),
+  timeZone: z.string().min(1).max(100).refine(isTimeZone, 'is not a time zone this server knows; use an IANA name such as Europe/Berlin').describe('IANA time zone of the cron expression'),
+  note: noNul(2000).nullable().describe('for people reading the schedule in Migrator; never sent to Temporal'),
+  overlap: z.enum(overlapPolicies).describe('a run due while the previous one still runs: skip it (recorded as skipped), or buffer one to run after'),
+};
+
+const confirmProduction = noNul(100).optional().describe("production: the environment's name typed back, on create and when job, environment, params or spec change");
+
+const oneSpec = (s: { cron?: string | null; intervalSeconds?: number | null }) => (s.cron ?? null) === null !== ((s.intervalSeconds ?? null) === null);
+
+export const scheduleBody = z
+  .object({
+    ...scheduleFields,
+    params: scheduleFields.params.default({}),
+    cron: scheduleFields.cron.default(null),
+    intervalSeconds: scheduleFields.intervalSeconds.default(null),
+    timeZone: scheduleFields.timeZone.default('UTC'),
+    note: scheduleFields.note.default(null),
+    overlap: scheduleFields.overlap.default('skip'),
+    confirmProduction,
+  })
+  .strict()
+  .refine(oneSpec, { path: ['cron'], message: 'give either cron or intervalSeconds, not both and not neither' });
+
+export const schedulePatch = z
+  .object(scheduleFields)
+  .partial()
+  .extend({ confirmProduction })
+  .strict()
+  .refine((p) => !(typeof p.cron === 'string' && typeof p.intervalSeconds === 'number'), {
+    path: ['cron'],
+    message: 'give either cron or intervalSeconds, not both',
+  });
+
+/** Optional body of pause. */
+export const pauseBody = z.object({ reason: noNul(1000).optional() }).strict().default({});

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 
-export const auditEntityTypes = ['environment', 'source', 'job', 'token', 'notification_target'] as const;
+export const auditEntityTypes = ['environment', 'source', 'job', 'token', 'schedule', 'notification_target'] as const;
 export type AuditEntityType = (typeof auditEntityTypes)[number];
 
 /** One change to the catalog or the tokens: who, what, and the record before and after. */

@@ -44,6 +44,9 @@ export interface Execution {
   approvalDeadline: Date | null;
   /** The approver's note. */
   approvalNote: string | null;
+  /** The schedule that started it, and that schedule's version; null for starts by people. */
+  scheduleId: string | null;
+  scheduleVersion: number | null;
 }
 
 const columns = `id, job_id as "jobId", environment_id as "environmentId", params, confirm_production as "confirmProduction",
@@ -53,7 +56,7 @@ const columns = `id, job_id as "jobId", environment_id as "environmentId", param
   finished_at as "finishedAt", last_seq::int as "lineCount", progress_done::float8 as "progressDone",
   progress_total::float8 as "progressTotal", logs_purged_at as "logsPurgedAt", job_snapshot as "jobSnapshot",
   target_snapshot as "targetSnapshot", workflow_started_at as "workflowStartedAt", approval_deadline as "approvalDeadline",
-  approval_note as "approvalNote"`;
+  approval_note as "approvalNote", schedule_id as "scheduleId", schedule_version as "scheduleVersion"`;
 
 export function workflowIdOf(executionId: string): string {
   return `execution-${executionId}`;
@@ -73,13 +76,21 @@ export async function insertExecution(
     jobSnapshot: JobSnapshot;
     targetSnapshot: TargetSnapshot;
     approvalTimeoutSeconds: number | null;
+    /** Runs of a schedule: the schedule, its version, and for production that version's approval. */
+    scheduleId?: string;
+    scheduleVersion?: number;
+    approvedBy?: string | null;
+    approvedAt?: Date | null;
+    approvalNote?: string;
   },
 ): Promise<Execution> {
   const { rows } = await db.query<Execution>(
     `insert into executions (id, job_id, environment_id, params, confirm_production, started_by, workflow_id, status, rerun_of,
-                             job_snapshot, target_snapshot, approval_deadline)
+                             job_snapshot, target_snapshot, approval_deadline, schedule_id, schedule_version,
+                             approved_by, approved_at, approval_note)
      values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb,
-             case when $12::int is null then null else clock_timestamp() + make_interval(secs => $12::int) end)
+             case when $12::int is null then null else clock_timestamp() + make_interval(secs => $12::int) end,
+             $13, $14, $15, $16, $17)
      returning ${columns}`,
     [
       row.id,
@@ -94,6 +105,11 @@ export async function insertExecution(
       JSON.stringify(row.jobSnapshot),
       JSON.stringify(row.targetSnapshot),
       row.approvalTimeoutSeconds,
+      row.scheduleId ?? null,
+      row.scheduleVersion ?? null,
+      row.approvedBy ?? null,
+      row.approvedAt ?? null,
+      row.approvalNote ?? null,
     ],
   );
   return rows[0]!;

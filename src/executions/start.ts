@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 import { getEnvironment } from '../db/environments';
 import * as executions from '../db/executions';
@@ -29,20 +29,32 @@ export interface StartRequest {
   params: unknown;
   confirmProduction?: string;
   rerunOf?: string;
+  /** Set when a schedule starts the run: which version, and the approval of that version (production). */
+  schedule?: ScheduledStart;
+}
+
+/** A run started by a schedule: a schedule is not a person, so a production run carries its version's approval. */
+export interface ScheduledStart {
+  scheduleId: string;
+  version: number;
+  /** The second operator who approved this version; null off production. */
+  approvedBy: string | null;
+  approvedAt: Date | null;
+  /** The execution's id, derived from the starting workflow's run so that a retried start finds its row. */
+  executionId: string;
 }
 
 export const defaultWorkflowStartTimeoutMs = 10_000;
 
 
 /**
- * Starts an execution: validates against the job and environment as they are now, records the
- * row with a snapshot of both, then asks Temporal for its workflow. The row is committed before
- * the start (no transaction, and so no lock, waits on Temporal), and a start that fails or times
- * out marks the row failed at once: no execution stays active without a workflow. The
- * reconciler leaves rows whose start is still pending alone.
+ * The checks of a start against the job and environment as they are now: both exist and are
+ * not archived, the params fit the job, and a production environment's name was typed back.
+ * Schedules check their definition with the same rules.
  */
-export async function startExecution(deps: StartDeps, startedBy: string, request: StartRequest): Promise<executions.Execution> {
-  const { pool, temporal } = deps;
+export async function checkStartRequest(
+  pool: Pool | PoolClient,
+  request: Pick<StartRequest, 'jobId' | 'environmentId' | 'params' | 'confirmProduction'>) {
   const [job, environment] = await Promise.all([getJob(pool, request.jobId), getEnvironment(pool, request.environmentId)]);
   if (!job || !environment) {
     throw new MigratorError('VALIDATION_FAILED', 'The job or the environment does not exist.', {
@@ -61,6 +73,19 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
   }
   const params = parseParams(job.parameters, request.params);
   requireProductionConfirmation(environment, request.confirmProduction);
+  return { job, environment, params };
+}
+
+/**
+ * Starts an execution: validates against the job and environment as they are now, records the
+ * row with a snapshot of both, then asks Temporal for its workflow. The row is committed before
+ * the start (no transaction, and so no lock, waits on Temporal), and a start that fails or times
+ * out marks the row failed at once: no execution stays active without a workflow. The
+ * reconciler leaves rows whose start is still pending alone.
+ */
+export async function startExecution(deps: StartDeps, startedBy: string, request: StartRequest): Promise<executions.Execution> {
+  const { pool, temporal } = deps;
+  const { job, environment, params } = await checkStartRequest(pool, request);
   if (await executions.hasPendingStop(pool, job.id, environment.id)) {
     throw new MigratorError(
       'ALREADY_RUNNING',
@@ -69,7 +94,9 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
     );
   }
   const source = await getSource(pool, job.sourceId);
-  const id = randomUUID();
+  const scheduled = request.schedule;
+  const preApproved = environment.production && scheduled?.approvedBy ? scheduled : undefined;
+  const id = scheduled?.executionId ?? randomUUID();
   let row: executions.Execution;
   try {
     row = await executions.insertExecution(pool, {
@@ -79,11 +106,20 @@ export async function startExecution(deps: StartDeps, startedBy: string, request
       params: params,
       confirmProduction: request.confirmProduction ?? null,
       startedBy,
-      status: environment.production ? 'awaiting_approval' : 'queued',
+      status: environment.production && !preApproved ? 'awaiting_approval' : 'queued',
       rerunOf: request.rerunOf ?? null,
       jobSnapshot: jobSnapshotOf(job),
       targetSnapshot: targetSnapshotOf(environment),
-      approvalTimeoutSeconds: environment.production ? environment.approvalTimeoutSeconds : null,
+      approvalTimeoutSeconds: environment.production && !preApproved ? environment.approvalTimeoutSeconds : null,
+      ...(scheduled
+        ? {
+            scheduleId: scheduled.scheduleId,
+            scheduleVersion: scheduled.version,
+            ...(preApproved
+              ? { approvedBy: preApproved.approvedBy, approvedAt: preApproved.approvedAt, approvalNote: `Approved as version ${preApproved.version} of its schedule.` }
+              : {}),
+          }
+        : {}),
     });
   } catch (err) {
     if ((err as { constraint?: string }).constraint === 'executions_one_active_per_job_env') {

@@ -12,6 +12,7 @@ import { notificationSettingsFrom } from '../notifications/settings';
 import { SshPool } from '../ssh/sshPool';
 import { connectTemporalClient } from '../temporal/client';
 import { dataConverterFor } from '../temporal/dataConverter';
+import { reconcileSchedules } from '../schedules/reconcile';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createMigrationWorker } from './createWorker';
 import { warnAboutEnvironmentsBreakingKeyRules } from './keyRuleAudit';
@@ -57,6 +58,11 @@ async function run(): Promise<void> {
     } catch (err) {
       // Running migrations matters more than cleaning up after them; the next worker start tries again.
       logger.error({ err }, 'Could not create or update the log retention schedule; logs are not cleaned up until a worker starts that can.');
+    }
+    try {
+      await reconcileSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+    } catch (err) {
+      logger.error({ err }, 'Could not reconcile the schedules with Temporal; the next worker start tries again.');
     }
     const reconciler = new ExecutionReconciler({ pool, temporal, ssh, logger, killGraceSeconds: config.KILL_GRACE_SECONDS, notifications }).start(
       config.RECONCILE_INTERVAL_SECONDS * 1000,

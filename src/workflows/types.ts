@@ -160,3 +160,16 @@ export interface RetentionResult {
   /** Environments whose hosts could not be swept this time; the next run tries again. */
   sweepFailedEnvironments: string[];
 }
+
+/** The input of `scheduledRun`: the schedule's id only; the run loads its approved version from the database. */
+export interface ScheduledRunInput {
+  scheduleId: string;
+}
+
+/** What a scheduled run did: started an execution (and how it ended), or skipped with the reason. */
+export interface ScheduledRunResult {
+  outcome: 'started' | 'skipped';
+  executionId: string | null;
+  reasonCode: string | null;
+  finalStatus?: string;
+}

@@ -131,6 +131,8 @@ export interface HarnessOptions {
   reconcileIntervalMs?: number;
   /** Webhooks: private addresses refused unless allowed; retries as configured by default. */
   notifications?: { allowPrivateAddresses?: boolean; retry?: DeliveryRetry; attemptTimeoutMs?: number };
+  /** How often a scheduled run reads its execution's row while waiting for its end (250 ms here). */
+  schedulePollMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -175,7 +177,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       taskQueue,
       workflowBundle,
       dataConverter,
-      activities: createActivities({ pool, logger: quietLogger, temporal, ssh, killGraceSeconds: options.killGraceSeconds ?? 2, notifications }),
+      activities: createActivities({
+        pool,
+        logger: quietLogger,
+        temporal,
+        ssh,
+        killGraceSeconds: options.killGraceSeconds ?? 2,
+        notifications,
+        schedulePollMs: options.schedulePollMs ?? 250,
+      }),
     });
     workerRun = worker.run();
   }

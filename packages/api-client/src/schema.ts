@@ -2641,6 +2641,699 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List schedules */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description List schedules */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Schedule"][];
+                        };
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a schedule (a Temporal Schedule runs it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: uuid */
+                        jobId: string;
+                        /** Format: uuid */
+                        environmentId: string;
+                        /** @default {} */
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description a cron expression as Temporal parses it (5 to 7 fields, or @daily, @every 1h and the like); give it or intervalSeconds
+                         * @default null
+                         */
+                        cron?: string | null;
+                        /**
+                         * @description every this many seconds; give it or cron
+                         * @default null
+                         */
+                        intervalSeconds?: number | null;
+                        /**
+                         * @description IANA time zone of the cron expression
+                         * @default UTC
+                         */
+                        timeZone?: string;
+                        /**
+                         * @description for people reading the schedule in Migrator; never sent to Temporal
+                         * @default null
+                         */
+                        note?: string | null;
+                        /**
+                         * @description a run due while the previous one still runs: skip it (recorded as skipped), or buffer one to run after
+                         * @default skip
+                         * @enum {string}
+                         */
+                        overlap?: "skip" | "buffer_one";
+                        /** @description production: the environment's name typed back, on create and when job, environment, params or spec change */
+                        confirmProduction?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Create a schedule (a Temporal Schedule runs it) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A schedule with its next run times and last runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A schedule with its next run times and last runs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a schedule and its Temporal Schedule (its runs stay readable) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Delete a schedule and its Temporal Schedule (its runs stay readable) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a schedule (a new version) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** Format: uuid */
+                        jobId?: string;
+                        /** Format: uuid */
+                        environmentId?: string;
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description a cron expression as Temporal parses it (5 to 7 fields, or @daily, @every 1h and the like); give it or intervalSeconds */
+                        cron?: string | null;
+                        /** @description every this many seconds; give it or cron */
+                        intervalSeconds?: number | null;
+                        /** @description IANA time zone of the cron expression */
+                        timeZone?: string;
+                        /** @description for people reading the schedule in Migrator; never sent to Temporal */
+                        note?: string | null;
+                        /**
+                         * @description a run due while the previous one still runs: skip it (recorded as skipped), or buffer one to run after
+                         * @enum {string}
+                         */
+                        overlap?: "skip" | "buffer_one";
+                        /** @description production: the environment's name typed back, on create and when job, environment, params or spec change */
+                        confirmProduction?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Change a schedule (a new version) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a schedule */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Pause a schedule */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/unpause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unpause a schedule (production: it still waits for an approval) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Unpause a schedule (production: it still waits for an approval) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/trigger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the schedule (its approved version) now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Run the schedule (its approved version) now */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a production schedule's current version (not by its author) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Approve a production schedule's current version (not by its author) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -3598,11 +4291,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every change to environments, sources, jobs, tokens and notification targets, newest first */
+        /** Every change to environments, sources, jobs, tokens, schedules and notification targets, newest first */
         get: {
             parameters: {
                 query?: {
-                    entityType?: "environment" | "source" | "job" | "token" | "notification_target";
+                    entityType?: "environment" | "source" | "job" | "token" | "schedule" | "notification_target";
                     entityId?: string;
                     actor?: string;
                     limit?: number;
@@ -3614,7 +4307,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Every change to environments, sources, jobs, tokens and notification targets, newest first */
+                /** @description Every change to environments, sources, jobs, tokens, schedules and notification targets, newest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3628,7 +4321,7 @@ export interface paths {
                                 actor: string;
                                 action: string;
                                 /** @enum {string} */
-                                entityType: "environment" | "source" | "job" | "token" | "notification_target";
+                                entityType: "environment" | "source" | "job" | "token" | "schedule" | "notification_target";
                                 /** Format: uuid */
                                 entityId: string;
                                 before: unknown;
@@ -3791,6 +4484,10 @@ export interface components {
             /** @description while queued: how many executions of the same environment are ahead of this one (0 = next in line); null otherwise */
             queuePosition: number | null;
             rerunOf: string | null;
+            /** @description the schedule that started it; null for starts by people */
+            scheduleId: string | null;
+            /** @description the schedule's version it ran (on production: the approved one) */
+            scheduleVersion: number | null;
             workflowId: string;
             /** Format: date-time */
             createdAt: string;
@@ -3854,6 +4551,125 @@ export interface components {
             authenticatedBy?: "session" | "token";
             /** @description when the session ends if it stays unused */
             sessionExpiresAt: string | null;
+        };
+        ScheduleDetail: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            jobId: string;
+            /** Format: uuid */
+            environmentId: string;
+            params: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description a cron expression as Temporal parses it (5 to 7 fields, or @daily, @every 1h and the like); give it or intervalSeconds */
+            cron: string | null;
+            /** @description every this many seconds; give it or cron */
+            intervalSeconds: number | null;
+            /** @description IANA time zone of the cron expression */
+            timeZone: string;
+            /** @description for people reading the schedule in Migrator; never sent to Temporal */
+            note: string | null;
+            /**
+             * @description a run due while the previous one still runs: skip it (recorded as skipped), or buffer one to run after
+             * @enum {string}
+             */
+            overlap: "skip" | "buffer_one";
+            confirmProduction: string | null;
+            /** @description paused by an operator */
+            paused: boolean;
+            pausedBy: string | null;
+            pausedAt: string | null;
+            pauseReason: string | null;
+            /** @description the current version; every change makes one */
+            version: number;
+            /** @description production: the version a second operator approved, which is what runs */
+            approvedVersion: number | null;
+            approvedBy: string | null;
+            approvedAt: string | null;
+            production: boolean;
+            /** @description production: the current version (or the job or environment under it) is not approved yet; the Schedule stays paused */
+            awaitingApproval: boolean;
+            /** @description production: the job or the environment changed since the approved version; the next run or approval writes a new version to approve */
+            revisionChanged: boolean;
+            /** @enum {string} */
+            state: "active" | "paused" | "awaiting_approval";
+            temporalScheduleId: string;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description the next (up to 5) times Temporal will run it; null when Temporal did not answer */
+            nextRunTimes: string[] | null;
+            /** @description the last runs, newest first */
+            runs: components["schemas"]["ScheduleRun"][];
+        };
+        ScheduleRun: {
+            id: string;
+            /** Format: uuid */
+            scheduleId: string;
+            /** @description the version it ran or would have run */
+            version: number | null;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            outcome: "started" | "skipped";
+            executionId: string | null;
+            /** @description why it was skipped: an error code of the start (ALREADY_RUNNING, CONFLICT, ...), OVERLAP, NOT_APPROVED or REVISION_CHANGED */
+            reasonCode: string | null;
+            reason: string | null;
+        };
+        Schedule: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            jobId: string;
+            /** Format: uuid */
+            environmentId: string;
+            params: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description a cron expression as Temporal parses it (5 to 7 fields, or @daily, @every 1h and the like); give it or intervalSeconds */
+            cron: string | null;
+            /** @description every this many seconds; give it or cron */
+            intervalSeconds: number | null;
+            /** @description IANA time zone of the cron expression */
+            timeZone: string;
+            /** @description for people reading the schedule in Migrator; never sent to Temporal */
+            note: string | null;
+            /**
+             * @description a run due while the previous one still runs: skip it (recorded as skipped), or buffer one to run after
+             * @enum {string}
+             */
+            overlap: "skip" | "buffer_one";
+            confirmProduction: string | null;
+            /** @description paused by an operator */
+            paused: boolean;
+            pausedBy: string | null;
+            pausedAt: string | null;
+            pauseReason: string | null;
+            /** @description the current version; every change makes one */
+            version: number;
+            /** @description production: the version a second operator approved, which is what runs */
+            approvedVersion: number | null;
+            approvedBy: string | null;
+            approvedAt: string | null;
+            production: boolean;
+            /** @description production: the current version (or the job or environment under it) is not approved yet; the Schedule stays paused */
+            awaitingApproval: boolean;
+            /** @description production: the job or the environment changed since the approved version; the next run or approval writes a new version to approve */
+            revisionChanged: boolean;
+            /** @enum {string} */
+            state: "active" | "paused" | "awaiting_approval";
+            temporalScheduleId: string;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         Token: {
             /** Format: uuid */
