@@ -118,7 +118,11 @@ describe('console: the live log of an execution', () => {
       const position = page.getByRole('slider', { name: 'Position in log' });
       await position.focus();
       await page.keyboard.press('PageUp');
-      const landed = Number(await position.inputValue());
+      // The slider is controlled by the page: its value follows once the page has rendered the move.
+      let landed = Number(await position.inputValue());
+      for (const deadline = Date.now() + 5_000; landed <= 1 && Date.now() < deadline; landed = Number(await position.inputValue())) {
+        await page.waitForTimeout(100);
+      }
       expect(landed).toBeGreaterThan(50_000);
       await waitOnScreen(page, lineRow(page, landed));
       await lineRow(page, landed).getByRole('cell').last().filter({ hasText: `line ${landed}` }).waitFor();
