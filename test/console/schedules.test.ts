@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { Locator, Page } from 'playwright-core';
+
+import { withEvidence } from '../support/browser';
+import { consoleWorld, signedInPage } from '../support/consoleWorld';
+
+/** The server's message at a field: the text of what the control's aria-describedby names, and that it is marked invalid. */
+async function fieldError(page: Page, control: Locator): Promise<string> {
+  await page.waitForFunction((el) => el?.getAttribute('aria-invalid') === 'true', await control.elementHandle());
+  const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ');
+  const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).innerText()));
+  return texts.join(' ');
+}
+
+describe('console: schedules and notification targets', () => {
+  const world = consoleWorld({ notifications: { allowPrivateAddresses: true, retry: { initialIntervalSeconds: 0.3, maximumIntervalSeconds: 1, retryForSeconds: 60 }, attemptTimeoutMs: 5000 } });
+
+  test('when an operator creates a schedule on the page, then a bad cron is refused at its field, a good interval schedule lists its executions under its last runs, and Pause shows who paused it', async () => {
+    const { h, browser } = world;
+    const env = await h.createEnvironment({ name: 'staging-sched' });
+    const job = await h.createJob({ name: 'tick', scriptPath: h.writeScript('tick.sh', 'echo "tick $1"\n'), interpreter: 'bash', parameters: [{ name: 'label', type: 'string' }] });
+    const operator = await h.createToken('operator', 'olga-laptop', 'olga');
+    const { page: p, log } = await signedInPage(browser, h.url, operator.token);
+
+    await withEvidence('schedule-create', p, log, async () => {
+      await p.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Schedules' }).click();
+      await p.getByRole('heading', { level: 1, name: 'Schedules' }).waitFor();
+      await p.getByText('No schedules yet. Create one with “New schedule”.').waitFor();
+      await p.getByRole('button', { name: 'New schedule' }).click();
+      const form = p.getByRole('form', { name: 'New schedule' });
+      await form.getByLabel('Name', { exact: true }).fill('every-two-seconds');
+      await form.getByLabel('Job', { exact: true }).selectOption({ label: job.name });
+      await form.getByLabel('Environment', { exact: true }).selectOption({ label: env.name });
+      await form.getByLabel('label').fill('from-the-console');
+
+      await form.getByRole('radio', { name: 'By a cron expression' }).check();
+      const cron = form.getByRole('textbox', { name: 'Cron expression' });
+      await cron.fill('61 * * * *');
+      await form.getByRole('button', { name: 'Create schedule' }).click();
+      expect(await fieldError(p, cron)).toMatch(/cron|minute|61/i);
+      expect(await p.getByRole('link', { name: 'every-two-seconds' }).count()).toBe(0);
+
+      await form.getByRole('radio', { name: 'At an interval' }).check();
+      await form.getByRole('spinbutton', { name: 'Every (seconds)' }).fill('2');
+      await form.getByRole('button', { name: 'Create schedule' }).click();
+      await p.getByRole('status').filter({ hasText: 'Schedule every-two-seconds created.' }).waitFor();
+      const row = p.getByRole('row').filter({ has: p.getByRole('link', { name: 'every-two-seconds' }) });
+      await row.getByText('every 2 s').waitFor();
+      await row.getByText('active').waitFor();
+
+      await row.getByRole('link', { name: 'every-two-seconds' }).click();
+      await p.getByRole('heading', { level: 1, name: 'Schedule every-two-seconds' }).waitFor();
+      await p.getByRole('list', { name: 'Next run times' }).getByRole('listitem').first().waitFor();
+      const runs = p.getByRole('table', { name: 'Last runs' });
+      await runs.getByRole('link', { name: /^Execution / }).first().waitFor({ timeout: 30_000 });
+
+      await p.getByRole('button', { name: 'Pause every-two-seconds' }).click();
+      await p.getByRole('status').filter({ hasText: 'Schedule every-two-seconds paused.' }).waitFor();
+      await p.getByText('paused by olga').waitFor();
+      await p.getByRole('button', { name: 'Unpause every-two-seconds' }).waitFor();
+
+      const href = await runs.getByRole('link', { name: /^Execution / }).first().getAttribute('href');
+      expect(href).toMatch(/^\/executions\/[0-9a-f-]{36}$/);
+      await p.goto(`${h.url}${href}`);
+      await p.getByRole('heading', { level: 1, name: `${job.name} on ${env.name}` }).waitFor();
+    });
+  });
+
+  test('when a viewer opens Schedules and a schedule, then there is no write control, and Notifications tells them it is for admins', async () => {
+    const { h, browser } = world;
+    const schedules = await h.request('GET', '/api/v1/schedules');
+    const scheduled = schedules.body.items[0] as { id: string; name: string };
+    const viewer = await h.createToken('viewer', 'vera-laptop', 'vera');
+    const { page: p, log } = await signedInPage(browser, h.url, viewer.token);
+
+    await withEvidence('schedule-viewer', p, log, async () => {
+      expect(await p.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Notifications' }).count()).toBe(0);
+      await p.goto(`${h.url}/schedules`);
+      await p.getByRole('link', { name: scheduled.name }).waitFor();
+      expect(await p.getByRole('button').allInnerTexts()).toEqual(['Sign out']);
+      await p.getByRole('link', { name: scheduled.name }).click();
+      await p.getByRole('heading', { level: 1, name: `Schedule ${scheduled.name}` }).waitFor();
+      expect(await p.getByRole('button').allInnerTexts()).toEqual(['Sign out']);
+      await p.goto(`${h.url}/notifications`);
+      await p.getByText('Only admins see this page.').waitFor();
+    });
+  });
+
+  test('when an admin creates a notification target, then its secret is shown once, and a test event sent from the page is listed as delivered', async () => {
+    const { h, browser } = world;
+    const received: { headers: Record<string, unknown>; body: string }[] = [];
+    const receiver: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const { page: p, log } = await signedInPage(browser, h.url, h.adminToken);
+
+    try {
+      await withEvidence('notification-target', p, log, async () => {
+        await p.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Notifications' }).click();
+        await p.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
+        await p.getByRole('button', { name: 'New notification target' }).click();
+        const form = p.getByRole('form', { name: 'New notification target' });
+        await form.getByLabel('Name', { exact: true }).fill('ops-hook');
+        await form.getByLabel('URL', { exact: true }).fill(receiverUrl);
+        await form.getByRole('group', { name: 'Events' }).getByLabel('An execution succeeded').check();
+        await form.getByRole('button', { name: 'Create notification target' }).click();
+
+        const secret = p.getByRole('region', { name: 'Notification target ops-hook created' }).getByRole('textbox', { name: 'Secret of ops-hook' });
+        expect(await secret.inputValue()).toMatch(/\S{16,}/);
+        const row = p.getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'ops-hook' }) });
+        expect(await row.innerText()).not.toContain('/hook');
+        await row.getByText('execution.succeeded').waitFor();
+
+        await row.getByRole('button', { name: 'Send test ops-hook' }).click();
+        await p.getByRole('status').filter({ hasText: 'Test event sent to ops-hook' }).waitFor();
+        const deliveries = p.getByRole('table', { name: 'Deliveries to ops-hook' });
+        const delivery = deliveries.getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'notification.test' }) });
+        await delivery.getByRole('cell', { name: 'delivered' }).waitFor({ timeout: 30_000 });
+        await delivery.getByRole('cell', { name: '200' }).waitFor();
+        expect(received).toHaveLength(1);
+        expect(received[0]!.headers['migrator-delivery']).toBeTruthy();
+
+        // A new page load knows the secret no more.
+        await p.reload();
+        await p.getByRole('rowheader', { name: 'ops-hook' }).waitFor();
+        expect(await p.getByRole('textbox', { name: 'Secret of ops-hook' }).count()).toBe(0);
+      });
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+});
