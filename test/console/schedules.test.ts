@@ -68,6 +68,53 @@ describe('console: schedules and notification targets', () => {
     });
   });
 
+  test('when an operator creates a production schedule, then it waits for approval, its author is refused with the server\'s reason, and a second operator approves it', async () => {
+    const { h, browser } = world;
+    const prod = await h.createEnvironment({ name: 'prod-sched', production: true });
+    const job = await h.createJob({ name: 'nightly', scriptPath: h.writeScript('nightly.sh', 'echo nightly\n'), interpreter: 'bash', parameters: [] });
+    const [author, second] = await Promise.all([h.createToken('operator', 'pia-laptop', 'pia'), h.createToken('operator', 'ben-laptop', 'ben')]);
+    const { page: p, log } = await signedInPage(browser, h.url, author.token);
+
+    await withEvidence('schedule-production', p, log, async () => {
+      await p.goto(`${h.url}/schedules`);
+      await p.getByRole('button', { name: 'New schedule' }).click();
+      const form = p.getByRole('form', { name: 'New schedule' });
+      await form.getByLabel('Name', { exact: true }).fill('nightly-prod');
+      await form.getByLabel('Job', { exact: true }).selectOption({ label: job.name });
+      await form.getByLabel('Environment', { exact: true }).selectOption({ label: `${prod.name} (production)` });
+      await form.getByText('This job takes no parameters.').waitFor();
+      await form.getByRole('radio', { name: 'By a cron expression' }).check();
+      await form.getByRole('textbox', { name: 'Cron expression' }).fill('30 2 * * *');
+      const confirm = form.getByRole('textbox', { name: `Type the environment’s name (${prod.name}) to confirm` });
+      await confirm.fill('prod');
+      await form.getByRole('button', { name: 'Create schedule' }).click();
+      // The server names no field for this refusal: its detail is shown as is, at the form.
+      await form.getByRole('alert').filter({ hasText: `confirmProduction set to "${prod.name}"` }).waitFor();
+      expect(await p.getByRole('link', { name: 'nightly-prod' }).count()).toBe(0);
+      await confirm.fill(prod.name);
+      await form.getByRole('button', { name: 'Create schedule' }).click();
+      await p.getByRole('status').filter({ hasText: 'Schedule nightly-prod created: it waits for a second operator’s approval.' }).waitFor();
+      const row = p.getByRole('row').filter({ has: p.getByRole('link', { name: 'nightly-prod' }) });
+      await row.getByText('awaiting approval by a second operator').waitFor();
+      await row.getByText('production', { exact: true }).waitFor();
+
+      await row.getByRole('button', { name: 'Approve nightly-prod' }).click();
+      await row.getByRole('alert').filter({ hasText: 'another operator must approve it' }).waitFor();
+    });
+
+    const { page: q, log: qLog } = await signedInPage(browser, h.url, second.token);
+    await withEvidence('schedule-approval', q, qLog, async () => {
+      await q.goto(`${h.url}/schedules`);
+      await q.getByRole('link', { name: 'nightly-prod' }).click();
+      await q.getByRole('heading', { level: 1, name: 'Schedule nightly-prod' }).waitFor();
+      await q.getByRole('button', { name: 'Approve nightly-prod' }).click();
+      await q.getByRole('status').filter({ hasText: 'Schedule nightly-prod approved' }).waitFor();
+      await q.getByText('active (approved by ben)').waitFor();
+      await q.getByText('version 1 approved by ben', { exact: false }).waitFor();
+      expect(await q.getByRole('button', { name: 'Approve nightly-prod' }).count()).toBe(0);
+    });
+  });
+
   test('when a viewer opens Schedules and a schedule, then there is no write control, and Notifications tells them it is for admins', async () => {
     const { h, browser } = world;
     const schedules = await h.request('GET', '/api/v1/schedules');

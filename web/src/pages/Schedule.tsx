@@ -45,10 +45,11 @@ export function Schedule() {
         </div>
       )}
       <h2>Next runs</h2>
+      {s.state !== 'active' && <p>It does not run while it is {s.awaitingApproval ? 'waiting for approval' : 'paused'}; these are the times it would run once it is active.</p>}
       {s.nextRunTimes === null ? (
         <p>Temporal did not answer; the next run times are not known right now.</p>
       ) : s.nextRunTimes.length === 0 ? (
-        <p>No run is due{s.paused || s.awaitingApproval ? ' while it is paused' : ''}.</p>
+        <p>No run is due.</p>
       ) : (
         <ol aria-label="Next run times">
           {s.nextRunTimes.map((t) => (

@@ -79,7 +79,7 @@ export function Schedules() {
                 <td>{describeSpec(s)}</td>
                 <td>{s.timeZone}</td>
                 <td>{describeState(s)}</td>
-                <td>{next === undefined ? '…' : next === null ? 'Temporal did not answer' : next[0] ? new Date(next[0]).toLocaleString() : 'none (paused)'}</td>
+                <td>{s.state !== 'active' ? 'none while paused' : next === undefined ? '…' : next === null ? 'Temporal did not answer' : next[0] ? new Date(next[0]).toLocaleString() : 'none due'}</td>
                 {canRun && (
                   <td className="actions">
                     <button type="button" aria-label={`Edit ${s.name}`} onClick={() => void startEdit(s.id)}>
