@@ -17,7 +17,7 @@ async function fieldError(page: Page, control: Locator): Promise<string> {
 describe('console: schedules and notification targets', () => {
   const world = consoleWorld({ notifications: { allowPrivateAddresses: true, retry: { initialIntervalSeconds: 0.3, maximumIntervalSeconds: 1, retryForSeconds: 60 }, attemptTimeoutMs: 5000 } });
 
-  test('when an operator creates a schedule on the page, then a bad cron is refused at its field, a good interval schedule lists its executions under its last runs, and Pause shows who paused it', async () => {
+  test('when an operator creates a schedule on the page, then a bad cron is refused at its field, a good interval schedule lists its executions under its last runs, Pause shows who paused it, and Edit changes its interval', async () => {
     const { h, browser } = world;
     const env = await h.createEnvironment({ name: 'staging-sched' });
     const job = await h.createJob({ name: 'tick', scriptPath: h.writeScript('tick.sh', 'echo "tick $1"\n'), interpreter: 'bash', parameters: [{ name: 'label', type: 'string' }] });
@@ -61,6 +61,17 @@ describe('console: schedules and notification targets', () => {
       await p.getByText('paused by olga').waitFor();
       await p.getByRole('button', { name: 'Unpause every-two-seconds' }).waitFor();
 
+      await p.getByRole('link', { name: 'All schedules' }).click();
+      await row.getByRole('button', { name: 'Edit every-two-seconds' }).click();
+      const edit = p.getByRole('form', { name: 'Edit schedule every-two-seconds' });
+      expect(await edit.getByLabel('label').inputValue()).toBe('from-the-console');
+      await edit.getByRole('spinbutton', { name: 'Every (seconds)' }).fill('3600');
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await p.getByRole('status').filter({ hasText: 'Schedule every-two-seconds saved.' }).waitFor();
+      await row.getByText('every 3600 s').waitFor();
+      await row.getByText('paused by olga').waitFor();
+
+      await row.getByRole('link', { name: 'every-two-seconds' }).click();
       const href = await runs.getByRole('link', { name: /^Execution / }).first().getAttribute('href');
       expect(href).toMatch(/^\/executions\/[0-9a-f-]{36}$/);
       await p.goto(`${h.url}${href}`);
@@ -135,7 +146,7 @@ describe('console: schedules and notification targets', () => {
     });
   });
 
-  test('when an admin creates a notification target, then its secret is shown once, and a test event sent from the page is listed as delivered', async () => {
+  test('when an admin creates a notification target, then its secret is shown once, a test event sent from the page is listed as delivered, Rotate secret shows a new one once, and Delete removes it', async () => {
     const { h, browser } = world;
     const received: { headers: Record<string, unknown>; body: string }[] = [];
     const receiver: Server = createServer((req, res) => {
@@ -176,10 +187,21 @@ describe('console: schedules and notification targets', () => {
         expect(received).toHaveLength(1);
         expect(received[0]!.headers['migrator-delivery']).toBeTruthy();
 
+        const first = await secret.inputValue();
+        await row.getByRole('button', { name: 'Rotate secret ops-hook' }).click();
+        const rotated = p.getByRole('region', { name: 'Notification target ops-hook has a new secret' }).getByRole('textbox', { name: 'Secret of ops-hook' });
+        await rotated.waitFor();
+        expect(await rotated.inputValue()).not.toBe(first);
+
         // A new page load knows the secret no more.
         await p.reload();
         await p.getByRole('rowheader', { name: 'ops-hook' }).waitFor();
         expect(await p.getByRole('textbox', { name: 'Secret of ops-hook' }).count()).toBe(0);
+
+        await p.getByRole('button', { name: 'Delete ops-hook' }).click();
+        await p.getByRole('button', { name: 'Delete now: ops-hook and its deliveries' }).click();
+        await p.getByRole('status').filter({ hasText: 'Notification target ops-hook deleted.' }).waitFor();
+        await p.getByText('No notification targets yet.').waitFor();
       });
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
