@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from 'playwright-core';
 
 import { withEvidence } from '../support/browser';
-import { consoleWorld, signedInPage } from '../support/consoleWorld';
+import { consoleWorld, eventually, signedInPage } from '../support/consoleWorld';
 
 /** The server's message at a field: the text of what the control's aria-describedby names, and that it is marked invalid. */
 async function fieldError(page: Page, control: Locator): Promise<string> {
@@ -17,7 +17,7 @@ async function fieldError(page: Page, control: Locator): Promise<string> {
 describe('console: schedules and notification targets', () => {
   const world = consoleWorld({ notifications: { allowPrivateAddresses: true, retry: { initialIntervalSeconds: 0.3, maximumIntervalSeconds: 1, retryForSeconds: 60 }, attemptTimeoutMs: 5000 } });
 
-  test('when an operator creates a schedule on the page, then a bad cron is refused at its field, a good interval schedule lists its executions under its last runs, Pause shows who paused it, and Edit changes its interval', async () => {
+  test('when an operator creates a schedule on the page, then a bad cron is refused at its field, a good interval schedule lists its executions under its last runs, Pause shows who paused it, Edit changes its interval, Trigger adds a run and Delete removes it', async () => {
     const { h, browser } = world;
     const env = await h.createEnvironment({ name: 'staging-sched' });
     const job = await h.createJob({ name: 'tick', scriptPath: h.writeScript('tick.sh', 'echo "tick $1"\n'), interpreter: 'bash', parameters: [{ name: 'label', type: 'string' }] });
@@ -74,8 +74,19 @@ describe('console: schedules and notification targets', () => {
       await row.getByRole('link', { name: 'every-two-seconds' }).click();
       const href = await runs.getByRole('link', { name: /^Execution / }).first().getAttribute('href');
       expect(href).toMatch(/^\/executions\/[0-9a-f-]{36}$/);
+      const runsBefore = await runs.getByRole('row').count();
+      await p.getByRole('button', { name: 'Trigger every-two-seconds' }).click();
+      await p.getByRole('status').filter({ hasText: 'Schedule every-two-seconds triggered' }).waitFor();
+      await eventually(async () => (await runs.getByRole('row').count()) > runsBefore, 'the triggered run is listed');
+
       await p.goto(`${h.url}${href}`);
       await p.getByRole('heading', { level: 1, name: `${job.name} on ${env.name}` }).waitFor();
+
+      await p.goto(`${h.url}/schedules`);
+      await row.getByRole('button', { name: 'Delete every-two-seconds' }).click();
+      await row.getByRole('button', { name: 'Delete now: every-two-seconds' }).click();
+      await p.getByRole('status').filter({ hasText: 'Schedule every-two-seconds deleted.' }).waitFor();
+      await p.getByText('No schedules yet. Create one with “New schedule”.').waitFor();
     });
   });
 
@@ -128,8 +139,11 @@ describe('console: schedules and notification targets', () => {
 
   test('when a viewer opens Schedules and a schedule, then there is no write control, and Notifications tells them it is for admins', async () => {
     const { h, browser } = world;
-    const schedules = await h.request('GET', '/api/v1/schedules');
-    const scheduled = schedules.body.items[0] as { id: string; name: string };
+    const env = await h.createEnvironment({ name: 'staging-viewer' });
+    const job = await h.createJob({ name: 'hourly', scriptPath: h.writeScript('hourly.sh', 'echo hourly\n'), interpreter: 'bash', parameters: [] });
+    const created = await h.request('POST', '/api/v1/schedules', { name: 'hourly-import', jobId: job.id, environmentId: env.id, intervalSeconds: 3600 });
+    expect(created.status).toBe(201);
+    const scheduled = created.body as { id: string; name: string };
     const viewer = await h.createToken('viewer', 'vera-laptop', 'vera');
     const { page: p, log } = await signedInPage(browser, h.url, viewer.token);
 
