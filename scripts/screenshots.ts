@@ -66,6 +66,23 @@ const shots: Shot[] = [
   },
   { file: 'sources.png', show: (p, { apiUrl }) => visit(p, `${apiUrl}/sources`, 'Sources') },
   { file: 'tokens.png', show: (p, { apiUrl }) => visit(p, `${apiUrl}/tokens`, 'Tokens') },
+  { file: 'schedules.png', show: (p, { apiUrl }) => visit(p, `${apiUrl}/schedules`, 'Schedules') },
+  {
+    file: 'schedule.png',
+    show: async (p, { apiUrl }) => {
+      await visit(p, `${apiUrl}/schedules`, 'Schedules');
+      await p.getByRole('link', { name: 'nightly-import' }).click();
+      await heading(p, 'Schedule nightly-import');
+    },
+  },
+  {
+    file: 'notifications.png',
+    show: async (p, { apiUrl }) => {
+      await visit(p, `${apiUrl}/notifications`, 'Notifications');
+      await p.getByRole('button', { name: 'New notification target' }).click();
+      await p.getByRole('form', { name: 'New notification target' }).waitFor();
+    },
+  },
   { file: 'audit.png', show: (p, { apiUrl }) => visit(p, `${apiUrl}/audit`, 'Audit') },
 ];
 
@@ -82,6 +99,12 @@ async function seedCatalog(client: MigratorClient, sshd: LoopbackSshd): Promise<
   ] as const) {
     dataOrThrow(await client.POST('/api/v1/tokens', { body: { name, owner, role } }));
   }
+  // A nightly run of the demo job: pictured in the schedules' list and detail, not due while the script runs.
+  dataOrThrow(
+    await client.POST('/api/v1/schedules', {
+      body: { name: 'nightly-import', jobId: job.id, environmentId: environment.id, params: demoParams, cron: '30 2 * * *', timeZone: 'Europe/Berlin', note: 'incremental import' },
+    }),
+  );
   return { jobId: job.id, environmentId: environment.id };
 }
 

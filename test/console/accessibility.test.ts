@@ -21,7 +21,8 @@ describe('console: accessibility of every page', () => {
   let jobId: string;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // Private addresses allowed, so a notification target can point at loopback (nothing is sent to it here).
+    h = await startHarness({ notifications: { allowPrivateAddresses: true } });
     browser = await launchBrowser();
     const env = await h.createEnvironment({ name: 'staging' });
     const script = h.writeScript('hello.js', 'console.log("hello"); console.error("a warning");\n');
@@ -53,6 +54,8 @@ describe('console: accessibility of every page', () => {
       expect(await seriousAxeViolations(page)).toEqual([]);
     });
   }
+
+  const expectNoViolationsNow = async () => expect(await seriousAxeViolations(page)).toEqual([]);
 
   const open = async (path: string, heading: string) => {
     await page.goto(`${h.url}${path}`);
@@ -122,6 +125,46 @@ describe('console: accessibility of every page', () => {
     });
   });
 
+  test('when an admin opens Schedules, a schedule and Notifications, then the open form with a refusal at its field, the runs and a new secret with deliveries have no serious violation', async () => {
+    const env = await h.createEnvironment({ name: 'staging-nightly' });
+    const created = await h.request('POST', '/api/v1/schedules', { name: 'nightly-import', jobId, environmentId: env.id, params: { target: 'clinics', batch_size: 10 }, cron: '30 2 * * *', timeZone: 'Europe/Berlin' });
+    expect(created.status).toBe(201);
+    await expectNoSeriousViolations('schedules', async () => {
+      await open('/schedules', 'Schedules');
+      await page.getByRole('button', { name: 'New schedule' }).click();
+      const form = page.getByRole('form', { name: 'New schedule' });
+      await form.getByLabel('Job', { exact: true }).selectOption({ label: 'import-patients' });
+      await form.getByLabel('batch_size', { exact: false }).waitFor();
+      await form.getByRole('radio', { name: 'By a cron expression' }).check();
+      await form.getByRole('textbox', { name: 'Cron expression' }).fill('61 * * * *');
+      await form.getByRole('button', { name: 'Create schedule' }).click();
+      await form.getByRole('alert').waitFor();
+    });
+    await expectNoSeriousViolations('schedule', async () => {
+      await open(`/schedules/${created.body.id}`, 'Schedule nightly-import');
+      await page.getByRole('list', { name: 'Next run times' }).waitFor();
+      await page.getByRole('button', { name: 'Delete nightly-import' }).click();
+      await page.getByRole('button', { name: 'Delete now: nightly-import' }).waitFor();
+    });
+    await expectNoSeriousViolations('notifications', async () => {
+      await open('/notifications', 'Notifications');
+      await page.getByRole('button', { name: 'New notification target' }).click();
+      const form = page.getByRole('form', { name: 'New notification target' });
+      await form.getByLabel('Name', { exact: true }).fill('ops-hook');
+      const url = form.getByLabel('URL', { exact: true });
+      await url.fill('ftp://127.0.0.1/migrator');
+      await form.getByRole('button', { name: 'Create notification target' }).click();
+      await form.getByRole('alert').waitFor();
+      expect(await url.getAttribute('aria-invalid')).toBe('true');
+      await expectNoViolationsNow();
+      await url.fill('http://127.0.0.1:9/migrator');
+      await form.getByRole('button', { name: 'Create notification target' }).click();
+      await page.getByRole('textbox', { name: 'Secret of ops-hook' }).waitFor();
+      await page.getByRole('button', { name: 'Deliveries of ops-hook' }).click();
+      await page.getByText('Nothing delivered yet.').waitFor();
+    });
+  });
+
   test('when a viewer is signed in, then the pages as they see them, admin-only ones included, have no serious violation', async () => {
     const viewer = await h.createToken('viewer', 'eve-laptop', 'eve');
     page = await (await browser.newContext(axeContext)).newPage();
@@ -131,6 +174,8 @@ describe('console: accessibility of every page', () => {
       ['/jobs', 'Jobs'],
       ['/environments', 'Environments'],
       ['/tokens', 'Tokens'],
+      ['/schedules', 'Schedules'],
+      ['/notifications', 'Notifications'],
     ] as const) {
       await expectNoSeriousViolations(`viewer${path.replace('/', '-')}`, () => open(path, heading));
     }

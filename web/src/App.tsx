@@ -7,7 +7,10 @@ import { Environments } from './pages/Environments';
 import { Execution } from './pages/Execution';
 import { Executions } from './pages/Executions';
 import { Jobs } from './pages/Jobs';
+import { Notifications } from './pages/Notifications';
 import { Run } from './pages/Run';
+import { Schedule } from './pages/Schedule';
+import { Schedules } from './pages/Schedules';
 import { SignIn } from './pages/SignIn';
 import { Sources } from './pages/Sources';
 import { Tokens } from './pages/Tokens';
@@ -28,6 +31,9 @@ const router = createBrowserRouter([
           { path: 'jobs', element: <Jobs /> },
           { path: 'sources', element: <Sources /> },
           { path: 'environments', element: <Environments /> },
+          { path: 'schedules', element: <Schedules /> },
+          { path: 'schedules/:id', element: <Schedule /> },
+          { path: 'notifications', element: <Notifications /> },
           { path: 'tokens', element: <Tokens /> },
           { path: 'audit', element: <Audit /> },
         ],

@@ -2,9 +2,13 @@ import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useRef } from 'react';
 
 import { FormProblemProvider, ProblemAlert } from './fields';
-import type { CatalogItem } from './CatalogPage';
 
-interface CatalogFormProps<Item extends CatalogItem> {
+/** Anything with a name the heading can say: catalog entries, schedules, notification targets. */
+interface Named {
+  name: string;
+}
+
+interface CatalogFormProps<Item extends Named> {
   noun: string;
   editing: Item | null;
   /** Sends the form: creates or changes the entry and answers what the server saved. */
@@ -18,7 +22,7 @@ interface CatalogFormProps<Item extends CatalogItem> {
  * The frame of a create or edit form: its heading, the server's refusal (detail at the top, each
  * field's message at the field), Save and Cancel. Focus moves to the heading when it opens.
  */
-export function CatalogForm<Item extends CatalogItem>({ noun, editing, save, onSaved, onCancel, children }: CatalogFormProps<Item>) {
+export function CatalogForm<Item extends Named>({ noun, editing, save, onSaved, onCancel, children }: CatalogFormProps<Item>) {
   const titleId = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   const mutation = useMutation({ mutationFn: save, onSuccess: onSaved });

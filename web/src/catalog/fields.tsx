@@ -9,7 +9,8 @@ export function FormProblemProvider({ error, children }: { error: unknown; child
   return <FormProblemContext.Provider value={error instanceof ProblemError ? error : null}>{children}</FormProblemContext.Provider>;
 }
 
-function useFieldError(path: string): string | undefined {
+/** The server's message for a path of the form's body, if its last refusal named it. */
+export function useFieldError(path: string): string | undefined {
   const problem = useContext(FormProblemContext);
   const messages = problem?.fieldErrors.filter((e) => e.path === path).map((e) => e.message);
   return messages && messages.length > 0 ? messages.join('; ') : undefined;

@@ -13,6 +13,8 @@ const sections = [
   { to: '/jobs', label: 'Jobs' },
   { to: '/sources', label: 'Sources' },
   { to: '/environments', label: 'Environments' },
+  { to: '/schedules', label: 'Schedules' },
+  { to: '/notifications', label: 'Notifications', admin: true },
   { to: '/tokens', label: 'Tokens', admin: true },
   { to: '/audit', label: 'Audit', admin: true },
 ];

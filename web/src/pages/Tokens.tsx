@@ -6,6 +6,7 @@ import { api, unwrap } from '../api/client';
 import { AdminOnly } from '../catalog/AdminOnly';
 import { ListTable } from '../catalog/ListTable';
 import { FormProblemProvider, ProblemAlert, SelectField, TextField } from '../catalog/fields';
+import { SecretOnce } from '../catalog/SecretOnce';
 
 const roles = ['viewer', 'operator', 'admin'] as const;
 
@@ -117,35 +118,7 @@ function NewTokenForm({ onCreated }: { onCreated: (name: string) => void }) {
           Create token
         </button>
       </form>
-      {create.data && <NewSecret name={create.data.name} secret={create.data.token} />}
+      {create.data && <SecretOnce region={`Token ${create.data.name} created`} name={create.data.name} secret={create.data.token} />}
     </>
-  );
-}
-
-/** The secret of a token just created: shown this once, to copy. */
-function NewSecret({ name, secret }: { name: string; secret: string }) {
-  const [copied, setCopied] = useState('');
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied('Copied to the clipboard.');
-    } catch {
-      setCopied('The browser refused the clipboard: select the secret and copy it by hand.');
-    }
-  };
-  return (
-    <div className="new-secret" role="region" aria-label={`Token ${name} created`}>
-      <p>
-        <strong>Copy the secret of {name} now: it is shown only this once.</strong>
-      </p>
-      <label htmlFor="new-token-secret">Secret of {name}</label>
-      <input id="new-token-secret" readOnly value={secret} onFocus={(e) => e.target.select()} />
-      <button type="button" onClick={() => void copy()}>
-        Copy secret
-      </button>
-      <span role="status" aria-live="polite">
-        {copied}
-      </span>
-    </div>
   );
 }
