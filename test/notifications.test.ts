@@ -237,6 +237,11 @@ describe('notifications: webhooks delivered by Temporal', () => {
       }
       expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1)/) });
       expect(receiver.at('/late')).toEqual([]);
+
+      // A name that resolves to nothing yet is taken (it is checked again at each delivery), not a 500.
+      const unresolved = await h.request('POST', '/api/v1/notifications', { name: 'unresolved', url: 'https://hooks.does-not-exist.invalid/x', events: ['execution.failed'] });
+      expect(unresolved.status).toBe(201);
+      expect((await h.request('DELETE', `/api/v1/notifications/${unresolved.body.id}`)).status).toBe(204);
     } finally {
       h.notifications.allowPrivateAddresses = true;
     }

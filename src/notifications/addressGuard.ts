@@ -105,11 +105,11 @@ export async function problemWithUrl(raw: string, allowPrivate: boolean): Promis
   if (allowPrivate) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) return isPrivateAddress(host) ? `points at ${host}, a loopback, private or link-local address` : null;
-  const found = await new Promise<LookupAddress[] | Error>((resolve) => {
-    dnsLookup(host, { all: true }, (err, addresses) => resolve(err ?? addresses));
+  const found = await new Promise<LookupAddress[] | null>((resolve) => {
+    dnsLookup(host, { all: true }, (err, addresses) => resolve(err ? null : addresses));
   });
   // A name that does not resolve yet is checked again when a delivery connects.
-  if (found instanceof Error) return null;
+  if (!found) return null;
   const bad = found.find((a) => isPrivateAddress(a.address));
   return bad ? `resolves to ${bad.address}, a loopback, private or link-local address` : null;
 }
