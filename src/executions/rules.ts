@@ -10,7 +10,8 @@ export function requireProductionConfirmation(environment: { name: string; produ
   if (!environment.production || confirmProduction === environment.name) return;
   throw new MigratorError(
     'PRODUCTION_CONFIRMATION_REQUIRED',
-    `"${environment.name}" is a production environment: start the execution with confirmProduction set to "${environment.name}".`,
+    `"${environment.name}" is a production environment: type its name back, confirmProduction set to "${environment.name}".`,
+    { errors: [{ path: 'confirmProduction', message: `must be the environment's name, "${environment.name}"` }] },
   );
 }
 
