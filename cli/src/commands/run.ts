@@ -9,7 +9,7 @@ import { printJson } from '../output';
 import { mapParams } from '../params';
 
 /** Production starts need the environment's name typed back; without it, say exactly what to type. */
-function confirmation(environment: Pick<Environment, 'name' | 'production'>, confirm: string | undefined, retry: (confirmFlag: string) => string): string | undefined {
+export function confirmation(environment: Pick<Environment, 'name' | 'production'>, confirm: string | undefined, retry: (confirmFlag: string) => string): string | undefined {
   if (!environment.production) return confirm;
   if (confirm === environment.name) return confirm;
   const given = confirm === undefined ? '' : ` (--confirm ${JSON.stringify(confirm)} is not its name)`;
@@ -19,7 +19,7 @@ function confirmation(environment: Pick<Environment, 'name' | 'production'>, con
   );
 }
 
-function quoteArg(arg: string): string {
+export function quoteArg(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
