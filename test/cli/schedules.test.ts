@@ -83,6 +83,7 @@ describe('migrator schedules and notifications (the real stack)', () => {
     const args = ['schedules', 'create', '--name', name, '--job', jobName, '--env', prod.name, '--cron', '0 3 * * *', '--tz', 'Europe/Berlin', '--param', 'label=prod', '--param', 'seconds=0'];
     const unconfirmed = await runCli(args, { env });
     expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain(`${prod.name} is a production environment; nothing was created. To create the schedule, run: migrator schedules create --name ${name}`);
     expect(unconfirmed.stderr).toContain(`--confirm ${prod.name}`);
     expect((await apiSchedules()).map((s) => s.name)).not.toContain(name);
 

@@ -131,7 +131,7 @@ export function addScheduleCommands(program: Program, ctx: Context): void {
           confirmFlag,
           ...(args.length ? ['--', ...args.map(quoteArg)] : []),
         ].join(' ');
-      const confirmProduction = confirmation(environment, options.confirm, retry);
+      const confirmProduction = confirmation(environment, options.confirm, retry, { done: 'created', todo: 'create the schedule' });
       const created = dataOrThrow(
         await client.POST('/api/v1/schedules', {
           body: {
