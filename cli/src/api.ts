@@ -1,4 +1,13 @@
-import { createMigratorClient, dataOrThrow, type Environment, type Job, type MigratorClient, type Source } from '@migrator/api-client';
+import {
+  createMigratorClient,
+  dataOrThrow,
+  type Environment,
+  type Job,
+  type MigratorClient,
+  type NotificationTarget,
+  type Schedule,
+  type Source,
+} from '@migrator/api-client';
 
 import type { Connection } from './config';
 import { NetworkError, usageError } from './errors';
@@ -37,4 +46,14 @@ export async function findEnvironment(client: MigratorClient, wanted: string): P
 export async function findSource(client: MigratorClient, wanted: string): Promise<Source> {
   const { items } = dataOrThrow(await client.GET('/api/v1/sources'));
   return byNameOrId('source', items, wanted, 'migrator sources list');
+}
+
+export async function findSchedule(client: MigratorClient, wanted: string): Promise<Schedule> {
+  const { items } = dataOrThrow(await client.GET('/api/v1/schedules'));
+  return byNameOrId('schedule', items, wanted, 'migrator schedules list');
+}
+
+export async function findNotificationTarget(client: MigratorClient, wanted: string): Promise<NotificationTarget> {
+  const { items } = dataOrThrow(await client.GET('/api/v1/notifications'));
+  return byNameOrId('notification target', items, wanted, 'migrator notifications list');
 }

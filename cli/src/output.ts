@@ -40,3 +40,8 @@ export function printFields(fields: [string, string | number | boolean | null | 
   const width = Math.max(...fields.map(([k]) => k.length));
   for (const [key, value] of fields) process.stdout.write(`${`${key}:`.padEnd(width + 2)}${value === null || value === undefined ? '-' : String(value)}\n`);
 }
+
+/** An API timestamp as people read it: `2026-11-25 20:39:48Z`; `-` for none. */
+export function when(iso: string | null | undefined): string {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+}

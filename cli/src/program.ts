@@ -3,7 +3,9 @@ import { Command } from '@commander-js/extra-typings';
 import { addCatalogAsCode } from './commands/apply';
 import { addCatalogCommands } from './commands/catalog';
 import { addExecutionCommands } from './commands/executions';
+import { addNotificationCommands } from './commands/notifications';
 import { addRunCommands } from './commands/run';
+import { addScheduleCommands } from './commands/schedules';
 import { addSessionCommands } from './commands/session';
 import { createContext } from './context';
 
@@ -29,5 +31,7 @@ export function buildProgram(exit: (code: number) => void): Command<[], { profil
   addExecutionCommands(program, ctx, exit);
   addCatalogCommands(program, ctx);
   addCatalogAsCode(program, ctx);
+  addScheduleCommands(program, ctx);
+  addNotificationCommands(program, ctx);
   return program;
 }

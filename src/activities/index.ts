@@ -58,7 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRetentionActivities({ pool, ssh }),
     ...createEnvironmentCheckActivities({ pool, ssh, logger: deps.logger }),
     ...notificationActivities(deps),
-    ...createScheduleActivities({ pool, logger: deps.logger, temporal: deps.temporal, schedulePollMs: deps.schedulePollMs }),
+    ...createScheduleActivities({ pool, logger: deps.logger, temporal: deps.temporal, schedulePollMs: deps.schedulePollMs, notifications: deps.notifications }),
 
     /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
     async prepareExecution(executionId: string): Promise<ExecutionPlan> {

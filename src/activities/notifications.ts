@@ -4,15 +4,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 
 import { getExecution } from '../db/executions';
-import { getDelivery, markDeliveryFailed, recordAttempt } from '../db/notificationDeliveries';
+import { getEnvironment } from '../db/environments';
+import { getJob } from '../db/jobs';
+import { getDelivery, markDeliveryFailed, recordAttempt, type NotificationDelivery } from '../db/notificationDeliveries';
 import { getSealedTarget } from '../db/notifications';
+import { getRun, getScheduleNames } from '../db/schedules';
 import { coerceError } from '../errors';
 import { RefusedAddressError } from '../notifications/addressGuard';
 import type { DeliveredEvent } from '../notifications/events';
-import { payloadBody, type ExecutionFacts } from '../notifications/payload';
+import { payloadBody, type ExecutionFacts, type ScheduleFacts } from '../notifications/payload';
 import { postWebhook } from '../notifications/post';
 import type { NotificationSettings } from '../notifications/settings';
 import { signatureHeader } from '../notifications/signature';
+import { temporalScheduleIdOf } from '../schedules/model';
 
 export interface NotificationActivityDeps {
   pool: Pool;
@@ -39,6 +43,29 @@ async function executionFacts(pool: Pool, executionId: string | null): Promise<E
   };
 }
 
+async function scheduleFacts(pool: Pool, d: NotificationDelivery): Promise<ScheduleFacts | null> {
+  if (!d.scheduleId) return null;
+  const s = await getScheduleNames(pool, d.scheduleId);
+  if (!s) return null;
+  const [job, environment, run] = await Promise.all([
+    getJob(pool, s.jobId),
+    getEnvironment(pool, s.environmentId),
+    d.scheduleRunId ? getRun(pool, d.scheduleRunId) : undefined,
+  ]);
+  return {
+    id: s.id,
+    name: s.name,
+    version: d.scheduleVersion,
+    jobId: s.jobId,
+    jobName: job?.name ?? s.jobId,
+    environmentId: s.environmentId,
+    environmentName: environment?.name ?? s.environmentId,
+    production: environment?.production ?? false,
+    temporalScheduleId: temporalScheduleIdOf(s.id),
+    run: run ? { id: run.id, at: run.at.toISOString(), reasonCode: run.reasonCode } : null,
+  };
+}
+
 /** The activities of `deliverNotification`: one signed POST per attempt, each attempt recorded. */
 export function createNotificationActivities(deps: NotificationActivityDeps) {
   const { pool, settings } = deps;
@@ -62,6 +89,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
           occurredAt: delivery.createdAt.toISOString(),
           target: { id: target.id, name: target.name },
           execution: await executionFacts(pool, delivery.executionId),
+          schedule: await scheduleFacts(pool, delivery),
         },
         settings,
       );

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 
 import * as db from '../db/schedules';
 import type { Logger } from '../logger';
+import type { NotificationSettings } from '../notifications/settings';
 import { temporalScheduleIdOf } from '../schedules/model';
 import { syncOverlapSkips } from '../schedules/overlapSkips';
 import { stateOf } from '../schedules/service';
@@ -22,10 +23,10 @@ export async function scheduleView(pool: Pool, s: db.Schedule) {
 }
 
 /** One schedule with its next run times (from Temporal) and its last runs. */
-export async function scheduleDetail(deps: { pool: Pool; temporal: Client; logger: Logger }, s: db.Schedule, runLimit = 20) {
+export async function scheduleDetail(deps: { pool: Pool; temporal: Client; logger: Logger; notifications?: NotificationSettings }, s: db.Schedule, runLimit = 20) {
   let nextRunTimes: Date[] | null = null;
   try {
-    await syncOverlapSkips(deps.pool, deps.temporal, s);
+    await syncOverlapSkips(deps.pool, deps.temporal, s, deps.notifications);
     const description = await deps.temporal.schedule.getHandle(temporalScheduleIdOf(s.id)).describe();
     nextRunTimes = description.info.nextActionTimes.slice(0, 5);
   } catch (err) {

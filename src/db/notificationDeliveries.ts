@@ -7,6 +7,10 @@ export interface NotificationDelivery {
   targetId: string;
   event: string;
   executionId: string | null;
+  /** Set on deliveries about a schedule: `schedule.run_skipped` names its run, `schedule.awaiting_approval` its version. */
+  scheduleId: string | null;
+  scheduleVersion: number | null;
+  scheduleRunId: string | null;
   workflowId: string;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
@@ -17,18 +21,29 @@ export interface NotificationDelivery {
   createdAt: Date;
 }
 
-const columns = `id, target_id as "targetId", event, execution_id as "executionId", workflow_id as "workflowId", status, attempts,
+const columns = `id, target_id as "targetId", event, execution_id as "executionId",
+  schedule_id as "scheduleId", schedule_version as "scheduleVersion", schedule_run_id::text as "scheduleRunId", workflow_id as "workflowId", status, attempts,
   last_status as "lastStatus", last_error as "lastError", last_attempt_at as "lastAttemptAt", delivered_at as "deliveredAt", created_at as "createdAt"`;
 
 /** The delivery of this workflow id, created the first time: announcing an event again finds the same one. */
-export async function ensureDelivery(db: Db, d: { targetId: string; event: string; executionId: string | null; workflowId: string }): Promise<string> {
+export async function ensureDelivery(
+  db: Db,
+  d: {
+    targetId: string;
+    event: string;
+    executionId: string | null;
+    workflowId: string;
+    schedule?: { id: string; version: number | null; runId: string | null };
+  },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `with created as (
-       insert into notification_deliveries (target_id, event, execution_id, workflow_id) values ($1, $2, $3, $4)
+       insert into notification_deliveries (target_id, event, execution_id, workflow_id, schedule_id, schedule_version, schedule_run_id)
+       values ($1, $2, $3, $4, $5, $6, $7::bigint)
        on conflict (workflow_id) do nothing returning id)
      select id from created union all select id from notification_deliveries where workflow_id = $4
      limit 1`,
-    [d.targetId, d.event, d.executionId, d.workflowId],
+    [d.targetId, d.event, d.executionId, d.workflowId, d.schedule?.id ?? null, d.schedule?.version ?? null, d.schedule?.runId ?? null],
   );
   return rows[0]!.id;
 }

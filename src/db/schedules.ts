@@ -185,20 +185,35 @@ export async function listRuns(db: Db, scheduleId: string, limit: number): Promi
 
 /**
  * Temporal counts the runs its overlap policy skipped; records the ones not recorded yet as
- * skipped runs, once (the count only grows). Returns how many were new.
+ * skipped runs, once (the count only grows). Returns the ids of the runs it recorded.
  */
-export async function recordOverlapSkips(pool: Pool, scheduleId: string, skippedTotal: number, version: number): Promise<number> {
+export async function recordOverlapSkips(pool: Pool, scheduleId: string, skippedTotal: number, version: number): Promise<string[]> {
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ n: number }>(`select overlap_skips_recorded as n from schedules where id = $1 for update`, [scheduleId]);
     const recorded = rows[0]?.n;
-    if (recorded === undefined || recorded >= skippedTotal) return 0;
-    await client.query(
+    if (recorded === undefined || recorded >= skippedTotal) return [];
+    const inserted = await client.query<{ id: string }>(
       `insert into schedule_runs (schedule_id, version, outcome, reason_code, reason)
        select $1, $2, 'skipped', 'OVERLAP', 'The previous run was still going, and the overlap policy skips a run while one is running.'
-         from generate_series(1, $3::int)`,
+         from generate_series(1, $3::int)
+       returning id::text`,
       [scheduleId, version, skippedTotal - recorded],
     );
     await client.query(`update schedules set overlap_skips_recorded = $2 where id = $1`, [scheduleId, skippedTotal]);
-    return skippedTotal - recorded;
+    return inserted.rows.map((r) => r.id);
   });
+}
+
+export async function getRun(db: Db, runId: string): Promise<ScheduleRun | undefined> {
+  const { rows } = await db.query<ScheduleRun>(`select ${runColumns} from schedule_runs where id = $1::bigint`, [runId]);
+  return rows[0];
+}
+
+/** What a notification names about a schedule, deleted or not: deliveries outlive the schedule's deletion. */
+export async function getScheduleNames(db: Db, id: string): Promise<{ id: string; name: string; jobId: string; environmentId: string; deleted: boolean } | undefined> {
+  const { rows } = await db.query<{ id: string; name: string; jobId: string; environmentId: string; deleted: boolean }>(
+    `select id, name, job_id as "jobId", environment_id as "environmentId", deleted_at is not null as deleted from schedules where id = $1`,
+    [id],
+  );
+  return rows[0];
 }

@@ -1,6 +1,6 @@
 /**
  * The events a notification target may ask for. A leaf: the workflow sandbox, the API schemas
- * and the worker read it. `schedule.*` events are accepted for targets now; schedules emit them.
+ * and the worker read it.
  */
 export const notificationEvents = [
   'execution.awaiting_approval',
@@ -37,6 +37,14 @@ export function eventOfStatus(status: string): NotificationEvent | null {
 /** The delivery workflow's id: one per event and target, so announcing an event twice delivers it once. */
 export function deliveryWorkflowId(executionId: string, event: NotificationEvent, targetId: string): string {
   return `notify-${executionId}-${event}-${targetId}`;
+}
+
+/**
+ * The delivery workflow's id for an event about a schedule: one per schedule, subject (the skipped
+ * run's id, or `v<version>` for a version awaiting approval), event and target.
+ */
+export function scheduleDeliveryWorkflowId(scheduleId: string, subject: string, event: NotificationEvent, targetId: string): string {
+  return `notify-schedule-${scheduleId}-${subject}-${event}-${targetId}`;
 }
 
 /** How a delivery retries: from `initialIntervalSeconds`, doubling up to `maximumIntervalSeconds`, for `retryForSeconds` in all. */

@@ -16,6 +16,21 @@ export interface ExecutionFacts {
   workflowId: string;
 }
 
+/** What an event says about a schedule: ids, names, version and the skipped run's reason code, never params. */
+export interface ScheduleFacts {
+  id: string;
+  name: string;
+  version: number | null;
+  jobId: string;
+  jobName: string;
+  environmentId: string;
+  environmentName: string;
+  production: boolean;
+  temporalScheduleId: string;
+  /** The run a `schedule.run_skipped` event announces. */
+  run: { id: string; at: string; reasonCode: string | null } | null;
+}
+
 export interface LinkBases {
   /** MIGRATOR_PUBLIC_URL: where people reach the console. */
   publicUrl: string;
@@ -29,18 +44,24 @@ export interface EventFacts {
   occurredAt: string;
   target: { id: string; name: string };
   execution: ExecutionFacts | null;
+  schedule?: ScheduleFacts | null;
 }
 
-function linksOf(e: ExecutionFacts, bases: LinkBases) {
+/** The console page, its API resource, and the Temporal UI page of what an event is about. */
+function linkSet(bases: LinkBases, path: string, temporalPath: string) {
   const base = bases.publicUrl.replace(/\/+$/, '');
   return {
-    console: `${base}/executions/${e.id}`,
-    api: `${base}/api/v1/executions/${e.id}`,
-    temporalUi: `${bases.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(bases.namespace)}/workflows/${encodeURIComponent(e.workflowId)}`,
+    console: `${base}/${path}`,
+    api: `${base}/api/v1/${path}`,
+    temporalUi: `${bases.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(bases.namespace)}/${temporalPath}`,
   };
 }
 
-/** The generic JSON body. */
+const linksOf = (e: ExecutionFacts, bases: LinkBases) => linkSet(bases, `executions/${e.id}`, `workflows/${encodeURIComponent(e.workflowId)}`);
+
+const scheduleLinksOf = (s: ScheduleFacts, bases: LinkBases) => linkSet(bases, `schedules/${s.id}`, `schedules/${encodeURIComponent(s.temporalScheduleId)}`);
+
+/** The generic JSON body; `schedule` only on schedule events. */
 export function jsonPayload(facts: EventFacts, bases: LinkBases) {
   return {
     id: facts.deliveryId,
@@ -48,6 +69,31 @@ export function jsonPayload(facts: EventFacts, bases: LinkBases) {
     occurredAt: facts.occurredAt,
     target: facts.target,
     execution: facts.execution ? { ...facts.execution, links: linksOf(facts.execution, bases) } : null,
+    ...(facts.schedule ? { schedule: { ...facts.schedule, links: scheduleLinksOf(facts.schedule, bases) } } : {}),
+  };
+}
+
+const scheduleHeadlines: Record<string, (s: ScheduleFacts) => string> = {
+  'schedule.run_skipped': (s) => `:fast_forward: A run of schedule ${s.name} (${s.jobName} on ${s.environmentName}) was skipped${s.run?.reasonCode ? ` (${s.run.reasonCode})` : ''}`,
+  'schedule.awaiting_approval': (s) => `:hourglass: Version ${s.version ?? '?'} of schedule ${s.name} (${s.jobName} on ${s.environmentName}) awaits a second operator's approval`,
+};
+
+function scheduleSlackPayload(facts: EventFacts, s: ScheduleFacts, bases: LinkBases) {
+  const text = (scheduleHeadlines[facts.event] ?? ((x: ScheduleFacts) => `Schedule ${x.name}: ${facts.event}`))(s);
+  const links = scheduleLinksOf(s, bases);
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Schedule \`${s.id}\` · version ${s.version ?? '?'}${s.production ? ' · production' : ''}` }] },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Open in Migrator' }, url: links.console },
+          { type: 'button', text: { type: 'plain_text', text: 'Open in Temporal UI' }, url: links.temporalUi },
+        ],
+      },
+    ],
   };
 }
 
@@ -62,6 +108,7 @@ const headlines: Record<string, (e: ExecutionFacts) => string> = {
 /** Slack's incoming-webhook shape: `text` for notifications, `blocks` with the links. */
 export function slackPayload(facts: EventFacts, bases: LinkBases) {
   const e = facts.execution;
+  if (!e && facts.schedule) return scheduleSlackPayload(facts, facts.schedule, bases);
   if (!e) {
     const text = `Migrator test notification for target "${facts.target.name}" (delivery ${facts.deliveryId})`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };

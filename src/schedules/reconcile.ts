@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import * as db from '../db/schedules';
 import { coerceError } from '../errors';
 import type { Logger } from '../logger';
+import type { NotificationSettings } from '../notifications/settings';
 import { temporalScheduleIdOf, temporalSchedulePrefix } from './model';
 import { syncOverlapSkips } from './overlapSkips';
 import { stateOf } from './service';
@@ -25,7 +26,13 @@ export interface ScheduleReconcileReport {
  * created again, spec or pause drift is put back (and logged), and one the database does not
  * know is reported, never deleted. Run by every worker at start.
  */
-export async function reconcileSchedules(deps: { pool: Pool; temporal: Client; taskQueue: string; logger: Logger }): Promise<ScheduleReconcileReport> {
+export async function reconcileSchedules(deps: {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  notifications?: NotificationSettings;
+}): Promise<ScheduleReconcileReport> {
   const { pool, temporal, logger } = deps;
   const report: ScheduleReconcileReport = { recreated: [], corrected: [], unknown: [], failed: [] };
   const rows = await db.listSchedules(pool);
@@ -53,7 +60,7 @@ export async function reconcileSchedules(deps: { pool: Pool; temporal: Client; t
         );
         report.corrected.push(s.id);
       }
-      await syncOverlapSkips(pool, temporal, s);
+      await syncOverlapSkips(pool, temporal, s, deps.notifications);
     } catch (err) {
       logger.error({ err, scheduleId: s.id }, 'Could not reconcile a schedule with Temporal; the next worker start tries again.');
       report.failed.push({ id: s.id, error: coerceError(err).message });

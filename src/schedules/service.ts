@@ -9,7 +9,10 @@ import { getJob } from '../db/jobs';
 import { withTransaction } from '../db/pool';
 import * as db from '../db/schedules';
 import { checkStartRequest } from '../executions/start';
-import { MigratorError } from '../errors';
+import { coerceError, MigratorError } from '../errors';
+import type { Logger } from '../logger';
+import { announceScheduleAwaitingApproval } from '../notifications/announceSchedule';
+import type { NotificationSettings } from '../notifications/settings';
 import {
   approvalRelevantFields,
   environmentRevisionOf,
@@ -23,6 +26,20 @@ export interface ScheduleDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
+  /** A production version awaiting approval is announced with these; not without them. */
+  notifications?: NotificationSettings;
+  logger?: Logger;
+}
+
+/**
+ * Announces the schedule's current version when it awaits a second operator's approval. After
+ * the change committed: a receiver that cannot be told does not undo the change, it is logged.
+ */
+async function announceIfAwaitingApproval(deps: ScheduleDeps, scheduleId: string): Promise<void> {
+  if (!deps.notifications) return;
+  await announceScheduleAwaitingApproval({ pool: deps.pool, temporal: deps.temporal, settings: deps.notifications }, scheduleId).catch((err: unknown) => {
+    deps.logger?.error({ err: coerceError(err), scheduleId }, 'Could not announce that a schedule awaits approval.');
+  });
 }
 
 type Db = Pool | PoolClient;
@@ -74,7 +91,7 @@ export async function createSchedule(deps: ScheduleDeps, actor: string, input: N
   const id = randomUUID();
   let createdInTemporal = false;
   try {
-    return await withTransaction(deps.pool, async (client) => {
+    const created = await withTransaction(deps.pool, async (client) => {
       const { environment, definition, revisions } = await checkDefinition(client, input, input.confirmProduction);
       const confirmProduction = environment.production ? (input.confirmProduction ?? null) : null;
       const row = await db.insertSchedule(client, { ...definition, id, confirmProduction, createdBy: actor });
@@ -86,6 +103,8 @@ export async function createSchedule(deps: ScheduleDeps, actor: string, input: N
       await db.setTemporalSpec(client, id, spec);
       return { ...row, temporalSpec: spec };
     });
+    await announceIfAwaitingApproval(deps, id);
+    return created;
   } catch (err) {
     // The row was not committed: the Schedule must not outlive it.
     if (createdInTemporal) await deleteTemporalSchedule(deps.temporal, id).catch(() => undefined);
@@ -101,7 +120,7 @@ export type SchedulePatch = Partial<ScheduleDefinition> & { confirmProduction?: 
  * approval, until which the Schedule is paused. Other changes keep the approval.
  */
 export async function updateSchedule(deps: ScheduleDeps, actor: string, id: string, patch: SchedulePatch): Promise<db.Schedule> {
-  return withTransaction(deps.pool, async (client) => {
+  const updated = await withTransaction(deps.pool, async (client) => {
     const before = await lockOrThrow(client, id);
     const { confirmProduction: typed, ...given } = patch;
     const fields = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<ScheduleDefinition>;
@@ -126,6 +145,8 @@ export async function updateSchedule(deps: ScheduleDeps, actor: string, id: stri
     await syncTemporal(deps, client, after);
     return after;
   });
+  await announceIfAwaitingApproval(deps, id);
+  return updated;
 }
 
 async function lockOrThrow(client: PoolClient, id: string): Promise<db.Schedule> {
@@ -199,6 +220,7 @@ export async function approveSchedule(deps: ScheduleDeps, actor: string, id: str
     return { approved: after };
   });
   if (outcome.changed) {
+    await announceIfAwaitingApproval(deps, id);
     throw new MigratorError(
       'CONFLICT',
       `The job or the environment of schedule "${outcome.changed.name}" changed since version ${outcome.changed.version - 1}; review version ${outcome.changed.version} and approve that.`,

@@ -60,7 +60,7 @@ async function run(): Promise<void> {
       logger.error({ err }, 'Could not create or update the log retention schedule; logs are not cleaned up until a worker starts that can.');
     }
     try {
-      await reconcileSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+      await reconcileSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, notifications });
     } catch (err) {
       logger.error({ err }, 'Could not reconcile the schedules with Temporal; the next worker start tries again.');
     }

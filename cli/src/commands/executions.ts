@@ -3,7 +3,7 @@ import { dataOrThrow, type Execution } from '@migrator/api-client';
 
 import type { Context } from '../context';
 import { followExecution, outcomeExitCode } from '../follow';
-import { paint, printFields, printJson, printTable, statusColour } from '../output';
+import { paint, printFields, printJson, printTable, statusColour, when } from '../output';
 
 function nonNegativeInteger(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('expected a whole number, 0 or more.');
@@ -14,10 +14,6 @@ function positiveInteger(value: string): number {
   const n = nonNegativeInteger(value);
   if (n === 0) throw new InvalidArgumentError('expected a whole number, 1 or more.');
   return n;
-}
-
-function when(iso: string | null): string {
-  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
 }
 
 function showExecution(execution: Execution): void {

@@ -9,17 +9,22 @@ import { printJson } from '../output';
 import { mapParams } from '../params';
 
 /** Production starts need the environment's name typed back; without it, say exactly what to type. */
-function confirmation(environment: Pick<Environment, 'name' | 'production'>, confirm: string | undefined, retry: (confirmFlag: string) => string): string | undefined {
+export function confirmation(
+  environment: Pick<Environment, 'name' | 'production'>,
+  confirm: string | undefined,
+  retry: (confirmFlag: string) => string,
+  outcome: { done: string; todo: string } = { done: 'started', todo: 'start it' },
+): string | undefined {
   if (!environment.production) return confirm;
   if (confirm === environment.name) return confirm;
   const given = confirm === undefined ? '' : ` (--confirm ${JSON.stringify(confirm)} is not its name)`;
   throw usageError(
-    `${environment.name} is a production environment${given}; nothing was started. To start it, run: ${retry(`--confirm ${quoteArg(environment.name)}`)}`,
+    `${environment.name} is a production environment${given}; nothing was ${outcome.done}. To ${outcome.todo}, run: ${retry(`--confirm ${quoteArg(environment.name)}`)}`,
     'PRODUCTION_CONFIRMATION_REQUIRED',
   );
 }
 
-function quoteArg(arg: string): string {
+export function quoteArg(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -33,6 +33,10 @@ export type Environment = components['schemas']['Environment'];
 export type Source = components['schemas']['Source'];
 export type Job = components['schemas']['Job'];
 export type Token = components['schemas']['Token'];
+export type Schedule = components['schemas']['Schedule'];
+export type ScheduleDetail = components['schemas']['ScheduleDetail'];
+export type NotificationTarget = components['schemas']['NotificationTarget'];
+export type NotificationDelivery = components['schemas']['NotificationDelivery'];
 /** `GET /executions/:id`. */
 export type Execution = paths['/api/v1/executions/{id}']['get']['responses'][200]['content']['application/json'];
 /** An item of `GET /executions`. */

@@ -4739,6 +4739,12 @@ export interface components {
             targetId: string;
             event: string;
             executionId: string | null;
+            /** @description on schedule events */
+            scheduleId: string | null;
+            /** @description the version a schedule event names */
+            scheduleVersion: number | null;
+            /** @description the skipped run a schedule.run_skipped event names */
+            scheduleRunId: string | null;
             workflowId: string;
             /** @enum {string} */
             status: "pending" | "delivered" | "failed";

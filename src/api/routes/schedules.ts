@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import * as db from '../../db/schedules';
 import type { ParamValues } from '../../jobs/parameters';
 import type { Logger } from '../../logger';
+import type { NotificationSettings } from '../../notifications/settings';
 import * as service from '../../schedules/service';
 import { requireRole } from '../auth';
 import { notFound, parseOrThrow, validationError } from '../problem';
@@ -16,6 +17,7 @@ export interface ScheduleRouteDeps {
   temporal: Client;
   logger: Logger;
   taskQueue: string;
+  notifications?: NotificationSettings;
 }
 
 /** Recurring executions: operators create, change, pause, trigger and approve; viewers read. */
