@@ -5,6 +5,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client
 import { createLogger } from '../src/logger';
 import { reconcileSchedules } from '../src/schedules/reconcile';
 import { isFinished, startHarness, type ApiResponse, type Harness } from './support/harness';
+import { startMigratorProcess } from './support/migratorProcesses';
 
 type Person = { name: string; token: string };
 
@@ -244,6 +245,31 @@ describe('schedules', () => {
       expect((await h.temporal.schedule.getHandle(stranger).describe()).state.paused).toBe(true);
     } finally {
       await h.temporal.schedule.getHandle(stranger).delete();
+      await h.request('DELETE', `/api/v1/schedules/${created.id}`, undefined, as(alice));
+    }
+  });
+
+  test('when its Temporal Schedule is deleted behind Migrator and a worker starts, then the worker creates it again', async () => {
+    const env = await h.createEnvironment();
+    const created = await createSchedule({ environmentId: env.id, cron: '30 2 * * *', timeZone: 'Europe/Berlin' });
+    const original = await describeInTemporal(created.id);
+    await h.temporal.schedule.getHandle(`migrator-schedule-${created.id}`).delete();
+    await expect(h.temporal.schedule.getHandle(`migrator-schedule-${created.id}`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+
+    // A real worker process, as after a deploy or a crash: it reconciles the schedules at start.
+    const worker = startMigratorProcess('worker', {
+      DATABASE_URL: h.databaseUrl,
+      TEMPORAL_ADDRESS: h.services.temporalAddress,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      SSH_KEY_DIR: h.services.ssh.dir,
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await worker.waitForOutput('worker started');
+      expect(worker.output()).toContain('The Temporal Schedule of a schedule was missing; created it again.');
+      expect((await describeInTemporal(created.id)).spec).toEqual(original.spec);
+    } finally {
+      await worker.stop();
       await h.request('DELETE', `/api/v1/schedules/${created.id}`, undefined, as(alice));
     }
   });
