@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
 import { api, ProblemError, unwrap } from '../api/client';
@@ -7,8 +7,8 @@ import { useMe } from '../auth/useMe';
 import { EnvironmentOptions } from '../environment/EnvironmentOptions';
 import { useSelectedEnvironment } from '../environment/SelectedEnvironment';
 import { useCatalogNames } from '../executions/ExecutionFilters';
-import { ParamField } from '../run/ParamField';
-import { compileParamsSchema, type FormValues, orderedNames, type ParamsSchema, paramsOf, valuesOf } from '@migrator/api-client';
+import { ParamFields, useJobParams } from '../run/jobParams';
+import { type FormValues, orderedNames, valuesOf } from '@migrator/api-client';
 
 /** The server's refusals by field: `params.<name>` by parameter, other paths as they are. */
 function serverFieldErrors(error: unknown): Record<string, string> {
@@ -35,11 +35,7 @@ export function Run() {
   const [submitted, setSubmitted] = useState(false);
   const [confirmation, setConfirmation] = useState('');
 
-  const schema = useQuery({
-    queryKey: ['jobs', jobId, 'params-schema'],
-    queryFn: async () => (await unwrap(api.GET('/api/v1/jobs/{id}/params-schema', { params: { path: { id: jobId } } }))) as unknown as ParamsSchema,
-    enabled: jobId !== '',
-  });
+  const { schema, params, pageErrors, checked } = useJobParams(jobId, values);
   const previous = useQuery({
     queryKey: ['execution', rerunOf],
     queryFn: () => unwrap(api.GET('/api/v1/executions/{id}', { params: { path: { id: rerunOf! } } })),
@@ -49,10 +45,7 @@ export function Run() {
     if (previous.data && previous.data.jobId === jobId) setValues(valuesOf(previous.data.params as Record<string, unknown>));
   }, [previous.data, jobId]);
 
-  const validate = useMemo(() => (schema.data ? compileParamsSchema(schema.data) : undefined), [schema.data]);
-  const params = schema.data ? paramsOf(schema.data, values) : {};
-  const pageErrors = validate ? validate(params) : {};
-  const valid = validate !== undefined && Object.keys(pageErrors).length === 0;
+  const valid = checked && Object.keys(pageErrors).length === 0;
 
   const preview = useQuery({
     queryKey: ['jobs', jobId, 'preview', environmentId, params],
@@ -103,7 +96,6 @@ export function Run() {
   };
 
   if (me.data?.role === 'viewer') return <p role="alert">Starting a job needs the operator role; ask an admin for an operator token.</p>;
-  const required = new Set(schema.data?.required ?? []);
   const shownError = (name: string) => serverErrors[name] ?? (submitted || touched.has(name) ? pageErrors[name] : undefined);
 
   return (
@@ -132,26 +124,14 @@ export function Run() {
           {environment?.production && <p className="production">{environment.name} is a production environment: a second operator must approve the run.</p>}
           {serverErrors.environmentId && <p className="field-error">{serverErrors.environmentId}</p>}
         </div>
-        {jobId && schema.isPending && <p>Loading the job’s parameters…</p>}
-        {schema.isError && <p role="alert">{schema.error.message}</p>}
-        {schema.data && (
-          <fieldset>
-            <legend>Parameters</legend>
-            {orderedNames(schema.data).length === 0 && <p>This job takes no parameters.</p>}
-            {orderedNames(schema.data).map((name) => (
-              <ParamField
-                key={name}
-                name={name}
-                property={schema.data.properties[name]!}
-                required={required.has(name)}
-                value={values[name]}
-                error={shownError(name)}
-                onChange={(v) => change(name, v)}
-                onBlur={() => setTouched((t) => new Set(t).add(name))}
-              />
-            ))}
-          </fieldset>
-        )}
+        <ParamFields
+          jobId={jobId}
+          schema={schema}
+          values={values}
+          errorOf={shownError}
+          onChange={change}
+          onBlur={(name) => setTouched((t) => new Set(t).add(name))}
+        />
         {valid && preview.data && (
           <section aria-labelledby="preview-title" className="preview">
             <h2 id="preview-title">What the host will run</h2>

@@ -1,14 +1,13 @@
-import { compileParamsSchema, type FormValues, orderedNames, type ParamsSchema, paramsOf, valuesOf } from '@migrator/api-client';
-import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { type FormValues, valuesOf } from '@migrator/api-client';
+import { useState } from 'react';
 import { Link } from 'react-router';
 
-import { api, ProblemError, unwrap } from '../api/client';
+import { ProblemError } from '../api/client';
 import { CatalogForm } from '../catalog/CatalogForm';
 import { SelectField, TextField } from '../catalog/fields';
 import { useSelectedEnvironment } from '../environment/SelectedEnvironment';
 import { useCatalogNames } from '../executions/ExecutionFilters';
-import { ParamField } from '../run/ParamField';
+import { ParamFields, useJobParams } from '../run/jobParams';
 import { type ScheduleBody, type ScheduleDetail, scheduleApi } from './scheduleApi';
 
 interface Props {
@@ -45,16 +44,8 @@ export function ScheduleForm({ editing, onSaved, onCancel }: Props) {
   const [lastError, setLastError] = useState<unknown>(null);
   const environment = environments.find((e) => e.id === environmentId);
 
-  const schema = useQuery({
-    queryKey: ['jobs', jobId, 'params-schema'],
-    queryFn: async () => (await unwrap(api.GET('/api/v1/jobs/{id}/params-schema', { params: { path: { id: jobId } } }))) as unknown as ParamsSchema,
-    enabled: jobId !== '',
-  });
-  const validate = useMemo(() => (schema.data ? compileParamsSchema(schema.data) : undefined), [schema.data]);
-  const params = schema.data ? paramsOf(schema.data, values) : {};
-  const pageErrors = validate ? validate(params) : {};
+  const { schema, params, pageErrors } = useJobParams(jobId, values);
   const serverErrors = paramErrors(lastError);
-  const required = new Set(schema.data?.required ?? []);
 
   const save = async () => {
     setLastError(null);
@@ -106,26 +97,14 @@ export function ScheduleForm({ editing, onSaved, onCancel }: Props) {
       {environment?.production && (
         <p className="production">{environment.name} is a production environment: the schedule stays paused until a second operator approves it, and again after each change of what runs.</p>
       )}
-      {jobId && schema.isPending && <p>Loading the job’s parameters…</p>}
-      {schema.isError && <p role="alert">{schema.error.message}</p>}
-      {schema.data && (
-        <fieldset>
-          <legend>Parameters</legend>
-          {orderedNames(schema.data).length === 0 && <p>This job takes no parameters.</p>}
-          {orderedNames(schema.data).map((param) => (
-            <ParamField
-              key={param}
-              name={param}
-              property={schema.data.properties[param]!}
-              required={required.has(param)}
-              value={values[param]}
-              error={serverErrors[param] ?? (values[param] !== undefined ? pageErrors[param] : undefined)}
-              onChange={(v) => setValues((old) => ({ ...old, [param]: v }))}
-              onBlur={() => undefined}
-            />
-          ))}
-        </fieldset>
-      )}
+      <ParamFields
+        jobId={jobId}
+        schema={schema}
+        values={values}
+        errorOf={(param) => serverErrors[param] ?? (values[param] !== undefined ? pageErrors[param] : undefined)}
+        onChange={(param, v) => setValues((old) => ({ ...old, [param]: v }))}
+        onBlur={() => undefined}
+      />
       <fieldset>
         <legend>When</legend>
         <div className="field field-inline">
