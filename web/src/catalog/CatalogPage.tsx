@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 
 import { ProblemAlert } from './fields';
 import { ListTable } from './ListTable';
 import type { CatalogKind } from './catalogApi';
 import { useRole } from './useRole';
+import { useEditing } from './useEditing';
 
 export interface CatalogItem {
   id: string;
@@ -44,15 +45,8 @@ export function CatalogPage<Item extends CatalogItem>({ title, noun, kind, intro
   const { isAdmin } = useRole();
   const titleId = useId();
   const [includeArchived, setIncludeArchived] = useState(false);
-  const [editing, setEditing] = useState<Item | 'new' | null>(null);
+  const { editing, setEditing, newButton } = useEditing<Item>();
   const [announcement, setAnnouncement] = useState('');
-  // When a form closes, the focus goes back to the button that opens one, not to the page's start.
-  const newButton = useRef<HTMLButtonElement>(null);
-  const formWasOpen = useRef(false);
-  useEffect(() => {
-    if (editing === null && formWasOpen.current) newButton.current?.focus();
-    formWasOpen.current = editing !== null;
-  }, [editing]);
   const queryClient = useQueryClient();
   const list = useQuery({ queryKey: ['catalog', kind.key, includeArchived], queryFn: () => kind.list(includeArchived) });
   const archive = useMutation({

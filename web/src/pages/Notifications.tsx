@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Fragment, useEffect, useRef, useState } from 'react';
+import { Fragment, useState } from 'react';
 
 import { AdminOnly } from '../catalog/AdminOnly';
 import { ProblemAlert } from '../catalog/fields';
@@ -10,6 +10,7 @@ import { useCatalogNames } from '../executions/ExecutionFilters';
 import { Deliveries } from '../notifications/Deliveries';
 import { notificationApi, notificationsKey, type NotificationTarget } from '../notifications/notificationApi';
 import { NotificationForm } from '../notifications/NotificationForm';
+import { useEditing } from '../catalog/useEditing';
 
 /** Notification targets: webhooks told of executions and schedules (admins only). */
 export function Notifications() {
@@ -26,17 +27,11 @@ function TargetList() {
   const queryClient = useQueryClient();
   const { jobs } = useCatalogNames();
   const { environments } = useSelectedEnvironment();
-  const [editing, setEditing] = useState<NotificationTarget | 'new' | null>(null);
+  const { editing, setEditing, newButton } = useEditing<NotificationTarget>();
   const [announcement, setAnnouncement] = useState('');
   const [secret, setSecret] = useState<{ name: string; secret: string; rotated: boolean } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [shownDeliveries, setShownDeliveries] = useState<Set<string>>(new Set());
-  const newButton = useRef<HTMLButtonElement>(null);
-  const formWasOpen = useRef(false);
-  useEffect(() => {
-    if (editing === null && formWasOpen.current) newButton.current?.focus();
-    formWasOpen.current = editing !== null;
-  }, [editing]);
 
   const list = useQuery({ queryKey: [...notificationsKey, 'list'], queryFn: notificationApi.list });
   const act = useMutation({

@@ -1,5 +1,5 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 
 import { ListTable } from '../catalog/ListTable';
@@ -10,6 +10,7 @@ import { EnvironmentName } from '../schedules/EnvironmentName';
 import { ScheduleActions } from '../schedules/ScheduleActions';
 import { describeSpec, describeState, type ScheduleDetail, scheduleApi, schedulesKey } from '../schedules/scheduleApi';
 import { ScheduleForm } from '../schedules/ScheduleForm';
+import { useEditing } from '../catalog/useEditing';
 
 /** Schedules: recurring runs of a job on an environment, each a Temporal Schedule. */
 export function Schedules() {
@@ -17,14 +18,8 @@ export function Schedules() {
   const queryClient = useQueryClient();
   const { jobs } = useCatalogNames();
   const { environments } = useSelectedEnvironment();
-  const [editing, setEditing] = useState<ScheduleDetail | 'new' | null>(null);
+  const { editing, setEditing, newButton } = useEditing<ScheduleDetail>();
   const [announcement, setAnnouncement] = useState('');
-  const newButton = useRef<HTMLButtonElement>(null);
-  const formWasOpen = useRef(false);
-  useEffect(() => {
-    if (editing === null && formWasOpen.current) newButton.current?.focus();
-    formWasOpen.current = editing !== null;
-  }, [editing]);
 
   const list = useQuery({ queryKey: [...schedulesKey, 'list'], queryFn: scheduleApi.list, refetchInterval: 5000 });
   const items = list.data ?? [];
