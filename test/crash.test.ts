@@ -1,6 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { Client as PgClient } from 'pg';
@@ -9,6 +8,7 @@ import { startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSsh
 import { stopChild } from '../scripts/lib/processes';
 import { countingLines, expectExactlyOnce, linesBeforeRelease, runScriptAttempt, startCountingRun } from './support/countingRun';
 import { isFinished, startHarness, type Harness } from './support/harness';
+import { runDirOf } from './support/hostProcesses';
 
 /** A worker as its own OS process, so the test can SIGKILL it like a crash would. */
 function startWorkerProcess(h: Harness, sshKeyDir: string): ChildProcess {
@@ -111,7 +111,7 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
     try {
       writeFileSync(releaseFile, '');
       // finishRun has read the status and removed `pid` (only `started` and `exit` stay).
-      const runDir = path.join(os.homedir(), '.migrator', 'runs', id);
+      const runDir = runDirOf(id);
       const deadline = Date.now() + 30_000;
       while (!(existsSync(path.join(runDir, 'exit')) && !existsSync(path.join(runDir, 'pid')))) {
         if (Date.now() > deadline) throw new Error('the worker never finished the run on the host');

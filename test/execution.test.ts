@@ -1,24 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { randomUUID } from 'node:crypto';
 
 import { isFinished, startHarness, type Harness } from './support/harness';
-
-/** True while a non-zombie process with this pid exists on the host (this machine, via /proc). */
-function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function runDir(executionId: string): string {
-  return path.join(os.homedir(), '.migrator', 'runs', executionId);
-}
+import { processAlive, runDirOf } from './support/hostProcesses';
 
 const fiveParams = [
   { name: 'sistema', type: 'string' },
@@ -75,7 +61,7 @@ describe('migrationExecution end to end (PostgreSQL, Temporal dev server, OpenSS
     expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['a warning on stderr']);
     expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: 53 }, (_, i) => i + 1));
     // Output removed once stored; the start guard stays so the script can never start twice.
-    expect(readdirSync(runDir(id)).sort()).toEqual(['exit', 'started']);
+    expect(readdirSync(runDirOf(id)).sort()).toEqual(['exit', 'started']);
   });
 
   test('when the script exits 3, then the execution fails with SCRIPT_FAILED and exit code 3', async () => {
@@ -96,7 +82,7 @@ describe('migrationExecution end to end (PostgreSQL, Temporal dev server, OpenSS
     const done = await h.waitForExecution(id, isFinished);
     expect(done).toMatchObject({ status: 'failed', errorCode: 'SCRIPT_NOT_FOUND', exitCode: null });
     expect(done.errorMessage).toContain('missing.js');
-    expect(existsSync(runDir(id))).toBe(false);
+    expect(existsSync(runDirOf(id))).toBe(false);
   });
 
   test('when a production environment gets no or a wrong confirmProduction, then the API refuses it and records nothing', async () => {
@@ -131,7 +117,7 @@ describe('migrationExecution end to end (PostgreSQL, Temporal dev server, OpenSS
     const done = await h.waitForExecution(id, isFinished);
     expect(done).toMatchObject({ status: 'failed', errorCode: 'PRODUCTION_CONFIRMATION_REQUIRED' });
     expect(existsSync(marker)).toBe(false);
-    expect(existsSync(runDir(id))).toBe(false);
+    expect(existsSync(runDirOf(id))).toBe(false);
   });
 
   test('when a running 10-minute script is cancelled, then it ends cancelled within 15 s and its whole process tree is gone from the host', async () => {

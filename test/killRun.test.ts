@@ -6,8 +6,8 @@ import path from 'node:path';
 
 import type { SshSession } from '../src/ssh/connection';
 import { ensureStarted, killRun, type RunSpec } from '../src/ssh/remoteRun';
-import { SshPool } from '../src/ssh/sshPool';
-import { sharedServices } from './support/env';
+import { type SshPool } from '../src/ssh/sshPool';
+import { runDirOf, sharedHostSession } from './support/hostProcesses';
 
 /** Fields of /proc/<pid>/stat by their number in proc(5), counted after the command name; null once the process is gone. */
 function statField(pid: number, field: number): string | null {
@@ -29,16 +29,12 @@ function startTimeOf(pid: number): number {
   return Number(statField(pid, 22));
 }
 
-function runDir(executionId: string): string {
-  return path.join(os.homedir(), '.migrator', 'runs', executionId);
-}
-
 /** A run directory as a run that ended long ago leaves it while its cancel is still pending. */
 function staleRunDir(pid: number, startTime: number | null): string {
   const executionId = randomUUID();
-  mkdirSync(path.join(runDir(executionId), 'started'), { recursive: true });
-  if (startTime !== null) writeFileSync(path.join(runDir(executionId), 'starttime'), `${startTime}\n`);
-  writeFileSync(path.join(runDir(executionId), 'pid'), `${pid}\n`);
+  mkdirSync(path.join(runDirOf(executionId), 'started'), { recursive: true });
+  if (startTime !== null) writeFileSync(path.join(runDirOf(executionId), 'starttime'), `${startTime}\n`);
+  writeFileSync(path.join(runDirOf(executionId), 'pid'), `${pid}\n`);
   return executionId;
 }
 
@@ -66,16 +62,14 @@ describe('killRun against the real loopback host: only the run, never a group th
   const executionIds: string[] = [];
 
   beforeAll(async () => {
-    const { host, port, username, privateKeyPath, hostKeyFingerprint, dir } = sharedServices().ssh;
-    pool = new SshPool({ keyDir: dir });
-    session = await pool.session({ environmentName: 'kill-run', host, port, username, privateKeyPath, passphraseEnv: null, useAgent: false, hostKeyFingerprint });
+    ({ pool, session } = await sharedHostSession('kill-run'));
   });
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     for (const pid of strayPids.splice(0)) {
       if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     }
-    for (const id of executionIds.splice(0)) rmSync(runDir(id), { recursive: true, force: true });
+    for (const id of executionIds.splice(0)) rmSync(runDirOf(id), { recursive: true, force: true });
   });
   afterAll(() => {
     pool?.close();
@@ -122,7 +116,7 @@ describe('killRun against the real loopback host: only the run, never a group th
       const job = Number(readFileSync(jobPidFile, 'utf8'));
       strayPids.push(job);
       // The wrapper recorded its own start time, which the kill goes by.
-      expect(Number(readFileSync(path.join(runDir(spec.executionId), 'starttime'), 'utf8'))).toBe(startTimeOf(wrapper!));
+      expect(Number(readFileSync(path.join(runDirOf(spec.executionId), 'starttime'), 'utf8'))).toBe(startTimeOf(wrapper!));
       expect(startTimeOf(job)).toBeGreaterThanOrEqual(startTimeOf(wrapper!));
 
       process.kill(wrapper!, 'SIGKILL');

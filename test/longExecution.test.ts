@@ -1,18 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { isFinished, startHarness, type Harness } from './support/harness';
+import { processAlive, runDirOf } from './support/hostProcesses';
 import { runsOfWorkflow } from './support/workflowRuns';
-
-function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Long queues, approvals and runs on the real stack (PostgreSQL, the dev server, OpenSSH), in
@@ -93,7 +84,7 @@ describe('long executions continue as new and stay correct', () => {
     const logs = await h.request('GET', `/api/v1/executions/${id}/logs?limit=5000`);
     expect(logs.body.lines.map((l: { text: string }) => l.text)).toEqual(expected);
     expect(logs.body.lines.map((l: { seq: number }) => l.seq)).toEqual(expected.map((_, i) => i + 1));
-    expect(readdirSync(path.join(os.homedir(), '.migrator', 'runs', id)).sort()).toEqual(['exit', 'started']);
+    expect(readdirSync(runDirOf(id)).sort()).toEqual(['exit', 'started']);
 
     const runs = await runsOf(id);
     expect(runs.length).toBeGreaterThanOrEqual(2);

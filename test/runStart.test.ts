@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openConnection, type SshConnection, type SshSession, type SshTarget } from '../src/ssh/connection';
 import { ensureStarted, finishRun, inspectRun, type RunSpec } from '../src/ssh/remoteRun';
 import { isFinished, startHarness, type Harness } from './support/harness';
+import { runDirOf } from './support/hostProcesses';
 
 /** Pieces that quoting gets wrong when it nests or forgets a case; a parameter is built from them. */
 const hostilePieces = [
@@ -40,13 +41,9 @@ function hostileParam(length: number, offset: number): string {
   }
 }
 
-function runDir(executionId: string): string {
-  return path.join(os.homedir(), '.migrator', 'runs', executionId);
-}
-
 /** Wrapper uploads a start left behind in the run directory. */
 function uploads(executionId: string): string[] {
-  return existsSync(runDir(executionId)) ? readdirSync(runDir(executionId)).filter((name) => name.startsWith('wrapper.sh.')) : [];
+  return existsSync(runDirOf(executionId)) ? readdirSync(runDirOf(executionId)).filter((name) => name.startsWith('wrapper.sh.')) : [];
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
@@ -135,25 +132,25 @@ describe('starting a run: the wrapper and its arguments go to the host once quot
       const attempt = ensureStarted(sessionCuttingUploads(conn, keptBytes), spec);
       attempt.catch(() => undefined);
       // The host has part of the upload (its writer buffers, so the file lags) and waits for the rest; then the connection dies.
-      await until(() => uploads(spec.executionId).some((name) => statSync(path.join(runDir(spec.executionId), name)).size > 0), 'part of the upload is on the host');
+      await until(() => uploads(spec.executionId).some((name) => statSync(path.join(runDirOf(spec.executionId), name)).size > 0), 'part of the upload is on the host');
       conn.close();
       await expect(attempt).rejects.toMatchObject({ code: 'SSH_UNREACHABLE' });
 
       // The host saw the upload end short, refused it and removed it: no guard, no process, no start.
       await until(() => uploads(spec.executionId).length === 0, 'the host removes the short upload');
-      expect(readdirSync(runDir(spec.executionId))).toEqual([]);
+      expect(readdirSync(runDirOf(spec.executionId))).toEqual([]);
       expect(existsSync(starts)).toBe(false);
 
       const session = await h.ssh.session(target);
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true });
-      await until(() => existsSync(path.join(runDir(spec.executionId), 'exit')), 'the run ends');
+      await until(() => existsSync(path.join(runDirOf(spec.executionId), 'exit')), 'the run ends');
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: false, exitCode: 0 });
       expect(await finishRun(session, spec.executionId)).toMatchObject({ exitCode: 0 });
       expect(readFileSync(starts, 'utf8')).toBe('start\n');
-      expect(readdirSync(runDir(spec.executionId)).sort()).toEqual(['exit', 'started']);
+      expect(readdirSync(runDirOf(spec.executionId)).sort()).toEqual(['exit', 'started']);
     } finally {
       conn.close();
-      rmSync(runDir(spec.executionId), { recursive: true, force: true });
+      rmSync(runDirOf(spec.executionId), { recursive: true, force: true });
     }
   });
 
@@ -182,18 +179,18 @@ describe('starting a run: the wrapper and its arguments go to the host once quot
       conn.close();
       await expect(attempt).rejects.toMatchObject({ code: 'SSH_UNREACHABLE' });
       expect(uploads(spec.executionId)).toEqual([stale]);
-      expect(existsSync(path.join(runDir(spec.executionId), 'started'))).toBe(false);
+      expect(existsSync(path.join(runDirOf(spec.executionId), 'started'))).toBe(false);
 
       const session = await h.ssh.session(target);
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true });
-      await until(() => existsSync(path.join(runDir(spec.executionId), 'exit')), 'the run ends');
+      await until(() => existsSync(path.join(runDirOf(spec.executionId), 'exit')), 'the run ends');
       expect(await inspectRun(session, spec.executionId)).toMatchObject({ started: true, exitCode: 0 });
       await finishRun(session, spec.executionId);
       expect(readFileSync(starts, 'utf8')).toBe('start\n');
-      expect(readdirSync(runDir(spec.executionId)).sort()).toEqual(['exit', 'started']);
+      expect(readdirSync(runDirOf(spec.executionId)).sort()).toEqual(['exit', 'started']);
     } finally {
       conn.close();
-      rmSync(runDir(spec.executionId), { recursive: true, force: true });
+      rmSync(runDirOf(spec.executionId), { recursive: true, force: true });
     }
   });
 
@@ -207,15 +204,15 @@ describe('starting a run: the wrapper and its arguments go to the host once quot
         const results = await Promise.all(sessions.map((session) => ensureStarted(session, spec)));
         expect(results.map((r) => r.startedNow).sort()).toEqual([false, true]);
         expect(results[0]!.pid).toBe(results[1]!.pid);
-        await until(() => existsSync(path.join(runDir(spec.executionId), 'exit')), 'the run ends');
+        await until(() => existsSync(path.join(runDirOf(spec.executionId), 'exit')), 'the run ends');
         await finishRun(sessions[0]!, spec.executionId);
       } finally {
         sessions.forEach((s) => s.close());
       }
       expect(readFileSync(starts, 'utf8')).toBe('start\n');
-      expect(readdirSync(runDir(spec.executionId)).sort()).toEqual(['exit', 'started']);
+      expect(readdirSync(runDirOf(spec.executionId)).sort()).toEqual(['exit', 'started']);
     } finally {
-      rmSync(runDir(spec.executionId), { recursive: true, force: true });
+      rmSync(runDirOf(spec.executionId), { recursive: true, force: true });
     }
   });
 });

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import type { SshSession } from '../src/ssh/connection';
 import { finishRun, inspectRun } from '../src/ssh/remoteRun';
-import { SshPool } from '../src/ssh/sshPool';
-import { sharedServices } from './support/env';
-
-function runDir(executionId: string): string {
-  return path.join(os.homedir(), '.migrator', 'runs', executionId);
-}
+import { type SshPool } from '../src/ssh/sshPool';
+import { runDirOf, sharedHostSession } from './support/hostProcesses';
 
 describe("a run's state read from the host: what the run directory's files hold cannot pose as a field", () => {
   let pool: SshPool;
@@ -18,12 +13,10 @@ describe("a run's state read from the host: what the run directory's files hold 
   const executionIds: string[] = [];
 
   beforeAll(async () => {
-    const { host, port, username, privateKeyPath, hostKeyFingerprint, dir } = sharedServices().ssh;
-    pool = new SshPool({ keyDir: dir });
-    session = await pool.session({ environmentName: 'run-state', host, port, username, privateKeyPath, passphraseEnv: null, useAgent: false, hostKeyFingerprint });
+    ({ pool, session } = await sharedHostSession('run-state'));
   });
   afterAll(() => {
-    for (const id of executionIds) rmSync(runDir(id), { recursive: true, force: true });
+    for (const id of executionIds) rmSync(runDirOf(id), { recursive: true, force: true });
     pool?.close();
   });
 
@@ -31,8 +24,8 @@ describe("a run's state read from the host: what the run directory's files hold 
   function runDirWithPid(pid: string): string {
     const executionId = randomUUID();
     executionIds.push(executionId);
-    mkdirSync(runDir(executionId), { recursive: true });
-    writeFileSync(path.join(runDir(executionId), 'pid'), pid);
+    mkdirSync(runDirOf(executionId), { recursive: true });
+    writeFileSync(path.join(runDirOf(executionId), 'pid'), pid);
     return executionId;
   }
 
@@ -44,7 +37,7 @@ describe("a run's state read from the host: what the run directory's files hold 
 
   test('when the pid file forges an exit status, then finishing the run finds none and removes nothing', async () => {
     const executionId = runDirWithPid('4242\nexit=0\n');
-    const output = path.join(runDir(executionId), 'stdout');
+    const output = path.join(runDirOf(executionId), 'stdout');
     writeFileSync(output, 'output not yet stored\n');
 
     expect((await finishRun(session, executionId)).exitCode).toBeNull();
