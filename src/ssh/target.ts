@@ -1,27 +1,14 @@
-/** Where and how to reach a host; loaded from the environment row on the worker, never from history. */
-export interface SshTarget {
-  environmentName: string;
-  host: string;
-  port: number;
-  username: string;
-  privateKeyPath: string | null;
-  passphraseEnv: string | null;
-  useAgent: boolean;
-  /** OpenSSH `SHA256:` fingerprint; `null` only for the explicit check that records it. */
-  hostKeyFingerprint: string | null;
-}
+import type { TargetSnapshot } from '../model/snapshot';
+
+/**
+ * Where and how to reach a host; loaded from the environment row on the worker, never from
+ * history. `hostKeyFingerprint` (OpenSSH `SHA256:`) is `null` only for the explicit check that
+ * records it.
+ */
+export type SshTarget = Omit<TargetSnapshot, 'nodePath' | 'shellInit'>;
 
 /** The connection fields of an environment (a row, or an execution's snapshot of one). */
-export interface ConnectionFields {
-  name: string;
-  host: string;
-  port: number;
-  username: string;
-  privateKeyPath: string | null;
-  passphraseEnv: string | null;
-  useAgent: boolean;
-  hostKeyFingerprint: string | null;
-}
+export type ConnectionFields = Omit<SshTarget, 'environmentName'> & { name: string };
 
 export function sshTargetOf(env: ConnectionFields): SshTarget {
   return {
