@@ -90,7 +90,9 @@ function shellQuote(word: string): string {
  * typed on it (`\x03` is Ctrl-C), and everything shown lands in `stdout()`.
  */
 export function startCliOnTerminal(args: string[], options: CliOptions = {}): RunningCli {
-  const command = [process.execPath, cliBin, ...args].map(shellQuote).join(' ');
+  // `exec`: script runs the command with $SHELL -c, and a shell left waiting in the terminal's
+  // foreground group (dash does not exec a lone command) dies of the Ctrl-C the CLI handles.
+  const command = `exec ${[process.execPath, cliBin, ...args].map(shellQuote).join(' ')}`;
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
     env: { ...baseEnv(), TERM: 'xterm', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
