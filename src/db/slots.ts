@@ -11,8 +11,10 @@ export interface SlotAnswer {
 }
 
 /**
- * Gives the execution a run slot on its environment if it is first in the FIFO queue and fewer
- * than `max_concurrency` executions run there. A slot is the `running` status itself, released
+ * Gives the execution a run slot on its environment if a slot would be left for it once every
+ * execution queued ahead of it had taken one: FIFO, yet the first `free` of the queue take the
+ * `free` slots at once rather than one after the other (a chain of activity round trips, when
+ * 50 start together). A slot is the `running` status itself, released
  * when the outcome is recorded; an execution awaiting approval holds none. The environment row
  * lock serialises concurrent acquisitions; it is `for no key update`, which the key-share lock
  * of an execution being inserted (its foreign key) does not wait for, nor block.
@@ -40,19 +42,23 @@ export async function acquireSlot(pool: Pool, executionId: string): Promise<Slot
       [row.environment_id, row.created_at, executionId],
     );
     const { running, ahead } = counts[0]!;
-    if (ahead > 0 || running >= row.max_concurrency) return { acquired: false, position: ahead, environmentId: row.environment_id };
+    if (ahead >= row.max_concurrency - running) return { acquired: false, position: ahead, environmentId: row.environment_id };
     // clock_timestamp(), not now(): the grant time under the lock, not when this transaction began.
     await client.query(`update executions set status = 'running', started_at = coalesce(started_at, clock_timestamp()) where id = $1`, [executionId]);
     return { acquired: true, position: 0, environmentId: row.environment_id };
   });
 }
 
-/** The workflow ids of the oldest queued executions of an environment, to wake them up. */
-export async function nextQueued(pool: Pool, environmentId: string, limit: number): Promise<string[]> {
+/**
+ * The workflow ids of the oldest queued executions of an environment that a free slot awaits, to
+ * wake them up: as many as slots are free, so that a wake-up is never a wasted round trip.
+ */
+export async function nextQueued(pool: Pool, environmentId: string, maxConcurrency: number): Promise<string[]> {
   const { rows } = await pool.query<{ workflow_id: string }>(
     `select workflow_id from executions where environment_id = $1 and status = 'queued'
-      order by created_at, id limit $2`,
-    [environmentId, limit],
+      order by created_at, id
+      limit greatest(0, $2::int - (select count(*) from executions where environment_id = $1 and status = 'running'))`,
+    [environmentId, maxConcurrency],
   );
   return rows.map((r) => r.workflow_id);
 }
