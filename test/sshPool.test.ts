@@ -154,15 +154,13 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true, alive: true });
       // The start's session too is freed only once sshd reaped its command.
       await until(() => sessionCommands().length === 0, 'the start\'s session ends on the host');
-      const followers = await Promise.all(
-        (['stdout', 'stderr', 'stdout'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)),
-      );
-      const ended = followers.map((c) => {
-        c.resume();
-        c.stderr.resume();
-        return channelExit(c);
+      const followers = await Promise.all([0, 1, 2].map(() => followOutput(session, spec.executionId, { stdout: 0, stderr: 0 })));
+      const ended = followers.map(({ channel }) => {
+        channel.resume();
+        channel.stderr.resume();
+        return channelExit(channel);
       });
-      followers.forEach(stopFollowing);
+      for (const { channel } of followers) stopFollowing(channel);
       await Promise.all(ended);
       // sshd frees a session when it reaps its command, not when the channel closes: each tail sees
       // its reader gone at its next poll (0.2 s), so on a busy machine it may outlive the close.
@@ -175,23 +173,23 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
     });
   });
 
-  test('when followers open before the run is started, then they wait for it and get all of its output, then end with it', async () => {
+  test('when the follower opens before the run is started, then it waits for it and gets all of both streams on one channel, then ends with it', async () => {
     const pool = newPool({ maxSessionsPerConnection: maxSessions });
     const session = await pool.session(target);
     await withRunOf(session, 'echo first\necho oops >&2\nsleep 0.3\necho last\n', async (spec) => {
-      const followers = await Promise.all((['stdout', 'stderr'] as const).map((stream) => followOutput(session, spec.executionId, stream, 0)));
-      const outputs = followers.map((channel) => {
-        let text = '';
-        channel.on('data', (d: Buffer) => (text += d.toString()));
-        channel.stderr.resume();
-        return channelExit(channel).then((exit) => ({ ...exit, text }));
-      });
-      // Long enough for both tails to be waiting on the host before the run directory exists.
+      const { channel, start } = await followOutput(session, spec.executionId, { stdout: 0, stderr: 0 });
+      let stdout = '';
+      let stderr = '';
+      channel.on('data', (d: Buffer) => (stdout += d.toString()));
+      channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exit = channelExit(channel);
+      // Long enough for the follower to be waiting on the host before the run directory exists.
       await new Promise((r) => setTimeout(r, 500));
       expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true });
-      const [stdout, stderr] = await Promise.all(outputs);
-      expect(stdout).toEqual({ code: 0, signal: null, text: 'first\nlast\n' });
-      expect(stderr).toEqual({ code: 0, signal: null, text: 'oops\n' });
+      expect(await exit).toEqual({ code: 0, signal: null });
+      // One channel, each stream opened by the follower's start line (after any login-file noise).
+      expect(stdout.slice(stdout.indexOf(`${start}\n`) + start.length + 1)).toBe('first\nlast\n');
+      expect(stderr.slice(stderr.indexOf(`${start}\n`) + start.length + 1)).toBe('oops\n');
       expect(await inspectRun(session, spec.executionId)).toMatchObject({ started: true, alive: false, exitCode: 0 });
     });
   });

@@ -20,6 +20,7 @@ import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
 import { createNotificationActivities } from './notifications';
 import { createRetentionActivities } from './retention';
+import { createCommitGate } from '../logs/commitGate';
 import { runScript } from './runScript';
 import { createScheduleActivities } from './scheduledRun';
 
@@ -35,11 +36,17 @@ export interface ActivityDeps {
   notifications?: NotificationSettings;
   /** How often a scheduled run reads its execution's row while it waits for the end (2 s by default). */
   schedulePollMs?: number;
+  /**
+   * How many log commits of this worker's runs may go at once (4 by default, of the pool's 10
+   * connections): the rest of the pool stays for the steps that start, check and end runs.
+   */
+  logCommitConcurrency?: number;
 }
 
 /** Builds the activities of `migrationExecution` around their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const { pool, ssh } = deps;
+  const logCommits = createCommitGate(deps.logCommitConcurrency ?? 4);
 
   // Idempotent (one delivery workflow per event and target), so every step that sees a change may announce it.
   const announce = async (executionId: string): Promise<void> => {
@@ -143,7 +150,7 @@ export function createActivities(deps: ActivityDeps) {
     async runScript(executionId: string, options: RunSegmentOptions = {}): Promise<RunScriptResult> {
       const { target } = await loadActiveExecutionContext(pool, executionId);
       return runScript(
-        { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds },
+        { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds, logCommits },
         executionId,
         sshTargetOfSnapshot(target),
         options,

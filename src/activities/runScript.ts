@@ -4,8 +4,9 @@ import type { Pool } from 'pg';
 import { markRemoteStopped, recordExitCode } from '../db/executions';
 import { readPosition, type ReadPosition } from '../db/logStore';
 import { MigratorError } from '../errors';
-import { outputStreams } from '../model/execution';
+import { outputStreams as streams } from '../model/execution';
 import type { Logger } from '../logger';
+import type { CommitGate } from '../logs/commitGate';
 import { LogPump } from '../logs/logPump';
 import type { SshSession, SshTarget } from '../ssh/connection';
 import type { SshPool } from '../ssh/sshPool';
@@ -28,14 +29,14 @@ export interface RunScriptDeps {
   logger: Logger;
   killGraceSeconds: number;
   heartbeatIntervalMs?: number;
+  /** Shared by every run of the worker: how many of their log commits go at once. */
+  logCommits?: CommitGate;
 }
 
 /** Heartbeat details: offsets and counts, never log text. */
 export interface RunHeartbeat extends ReadPosition {
   pid: number;
 }
-
-const streams = outputStreams;
 
 type Ending = 'exited' | 'cancelled' | 'timed_out' | 'detached' | 'segment_ended';
 
@@ -70,18 +71,18 @@ export async function runScript(
   let progress: NodeJS.Timeout | undefined;
   try {
     const position = await readPosition(deps.pool, executionId);
-    pump = new LogPump(deps.pool, executionId, position);
+    pump = new LogPump(deps.pool, executionId, position, { gate: deps.logCommits });
     const activePump = pump;
-    // The followers open alongside the start rather than after it: every exec pays the host's
+    // The follower opens alongside the start rather than after it: every exec pays the host's
     // login-shell start, and lines the script printed meanwhile would reach the log that late.
-    // They wait on the host for the run's pid before tailing.
-    const opening = streams.map((stream) => followOutput(conn, executionId, stream, position[`${stream}Offset`]));
-    const tails = Promise.all(opening.map(async (channel, i) => activePump.attach(streams[i]!, await channel)));
-    // Handled from birth: a follower may fail to open long before anything awaits these, and an
+    // It waits on the host for the run's pid before tailing. One channel carries both streams.
+    const opening = followOutput(conn, executionId, { stdout: position.stdoutOffset, stderr: position.stderrOffset });
+    const tail = opening.then((follower) => activePump.attach(follower));
+    // Handled from birth: the follower may fail to open long before anything awaits these, and an
     // unhandled rejection would end the worker. They are still awaited (and rethrown) below.
-    for (const promise of [...opening, tails]) promise.catch(() => undefined);
+    for (const promise of [opening, tail]) promise.catch(() => undefined);
     const dropFollowers = async (): Promise<void> => {
-      await Promise.allSettled(opening.map((channel) => channel.then(stopFollowing)));
+      await opening.then((follower) => stopFollowing(follower.channel)).catch(() => undefined);
     };
     let found: FoundRun;
     try {
@@ -107,13 +108,13 @@ export async function runScript(
     // Counted from here, not from the call: connecting and starting can take longer than a short
     // segment, and a segment must follow the run for a while to make progress.
     const segmentEnd = Date.now() + (options.segmentSeconds ? options.segmentSeconds * 1000 : longestTimerMs);
-    const ending = await waitForEnding(tails, activity, deadline, segmentEnd);
+    const ending = await waitForEnding(tail, activity, deadline, segmentEnd);
 
     if (ending === 'segment_ended') {
       // The run goes on. Lines already received are stored with their offsets; a line still
       // unterminated is not, and the next call re-reads it from the committed offset.
       await dropFollowers();
-      await tails;
+      await tail;
       const stored = await pump.drain();
       log.info({ lines: stored.lastSeq }, 'segment ended with the run still going; the next call re-attaches');
       return { ended: false, progress: progressOf(activePump) };
@@ -129,13 +130,13 @@ export async function runScript(
       await markRemoteStopped(deps.pool, executionId);
       log.info({ ending, killed }, 'run killed');
     }
-    const tailCodes = await tails;
-    // A failed write to PostgreSQL closes the channels too: report that, not a dropped connection.
+    const tailCode = await tail;
+    // A failed write to PostgreSQL closes the channel too: report that, not a dropped connection.
     pump.throwIfFailed();
-    if (tailCodes.includes(followerFoundNoRun)) {
+    if (tailCode === followerFoundNoRun) {
       throw new MigratorError('LOST', 'The run directory on the host holds no process id; the run is not started again. Check the host.');
     }
-    if (tailCodes.some((code) => code === null)) {
+    if (tailCode === null) {
       throw new MigratorError('SSH_UNREACHABLE', 'The SSH connection dropped while following the output; re-attaching.');
     }
     for (const stream of streams) pump.endStream(stream);

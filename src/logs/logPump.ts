@@ -4,7 +4,8 @@ import type { ClientChannel } from 'ssh2';
 import { appendBatch, type ProgressMark, type ReadPosition, type StoredLine } from '../db/logStore';
 import { coerceError } from '../errors';
 import type { OutputStream } from '../model/execution';
-import { stopFollowing } from '../ssh/remoteRun';
+import { type Follower, stopFollowing } from '../ssh/remoteRun';
+import { type CommitGate, ungated } from './commitGate';
 import { LineSplitter } from './lineSplitter';
 
 export interface LogPumpOptions {
@@ -23,6 +24,8 @@ export interface LogPumpOptions {
    * yet committed), whatever the line count: 20,000 lines of 64 KiB would be over 1 GiB.
    */
   highWaterBytes?: number;
+  /** Shared by the pumps of a process: how many of their commits may run at once. */
+  gate?: CommitGate;
   /** Called with every committed line, e.g. to report the last one. */
   onCommitted?: (lines: StoredLine[], position: ReadPosition) => void;
 }
@@ -107,11 +110,17 @@ export class LogPump {
     return this.received[stream];
   }
 
-  /** Reads a channel carrying raw bytes of `stream` until it closes; resolves with its exit code. */
-  attach(stream: OutputStream, channel: ClientChannel): Promise<number | null> {
+  /**
+   * Reads a follower's channel until it closes: stdout and stderr of the run, each after its
+   * start line. Resolves with the channel's exit code.
+   */
+  attach({ channel, start }: Follower): Promise<number | null> {
     this.sources.add(channel);
-    channel.on('data', (chunk: Buffer) => this.push(stream, chunk));
-    channel.stderr.on('data', () => undefined);
+    const startLine = Buffer.from(`${start}\n`);
+    const stdout = new AfterStart(startLine);
+    const stderr = new AfterStart(startLine);
+    channel.on('data', (chunk: Buffer) => this.push('stdout', stdout.push(chunk)));
+    channel.stderr.on('data', (chunk: Buffer) => this.push('stderr', stderr.push(chunk)));
     return new Promise((resolve) => {
       channel.once('close', (code: number | null | undefined) => {
         this.sources.delete(channel);
@@ -121,6 +130,7 @@ export class LogPump {
   }
 
   push(stream: OutputStream, chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.received[stream] += chunk.length;
     this.add(stream, this.splitters[stream].push(chunk));
   }
@@ -161,7 +171,7 @@ export class LogPump {
       this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, continued: line.continued, endOffset: line.endOffset, bytes });
     }
     this.scheduleFlush();
-    if (this.backlogFull()) for (const source of this.sources) source.pause();
+    if (this.backlogFull()) for (const source of this.sources) pauseBoth(source);
   }
 
   /** PostgreSQL lags too far behind: stop reading until a commit brings the backlog below the marks. */
@@ -189,6 +199,15 @@ export class LogPump {
   }
 
   private async flushOnce(): Promise<void> {
+    // Waiting for the gate, lines keep arriving: the batch is taken once it is this pump's turn.
+    await (this.options.gate ?? ungated)(() => this.commitPending());
+    if (this.failure) return;
+    if (!this.backlogFull()) for (const source of this.sources) resumeBoth(source);
+    // What arrived during this flush goes in the next one.
+    if (this.pending.length > 0) this.scheduleFlush();
+  }
+
+  private async commitPending(): Promise<void> {
     this.flushQueued = false;
     if (this.failure || this.pending.length === 0) return;
     this.lastFlushAt = Date.now();
@@ -209,10 +228,43 @@ export class LogPump {
     } catch (err) {
       this.failure = coerceError(err);
       for (const source of this.sources) stopFollowing(source);
-      return;
     }
-    if (!this.backlogFull()) for (const source of this.sources) source.resume();
-    // What arrived during this flush goes in the next one.
-    if (this.pending.length > 0) this.scheduleFlush();
+  }
+}
+
+/** A channel carries both streams: reading stops and goes on for both. */
+function pauseBoth(channel: ClientChannel): void {
+  channel.pause();
+  channel.stderr.pause();
+}
+
+function resumeBoth(channel: ClientChannel): void {
+  channel.resume();
+  channel.stderr.resume();
+}
+
+const noBytes = Buffer.alloc(0);
+
+/**
+ * Drops what a stream carries before its start line (whatever the host's login files print ahead
+ * of the follower), then passes every byte through. Holds at most the start line's length.
+ */
+export class AfterStart {
+  /** What was seen since the last chunk that could hold part of the start line; null once started. */
+  private seen: Buffer | null = noBytes;
+
+  constructor(private readonly startLine: Buffer) {}
+
+  push(chunk: Buffer): Buffer {
+    if (this.seen === null) return chunk;
+    const joined = this.seen.length > 0 ? Buffer.concat([this.seen, chunk]) : chunk;
+    const at = joined.indexOf(this.startLine);
+    if (at === -1) {
+      // Keep only a tail that may be the beginning of the start line.
+      this.seen = Buffer.from(joined.subarray(Math.max(0, joined.length - (this.startLine.length - 1))));
+      return noBytes;
+    }
+    this.seen = null;
+    return joined.subarray(at + this.startLine.length);
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import type { ClientChannel } from 'ssh2';
 
@@ -59,16 +59,26 @@ export async function inspectRun(conn: SshSession, executionId: string): Promise
   return runStateOf(readAnswer(script, result.stdout));
 }
 
+/** One channel carrying both output streams of a run, each opened by its `start` line. */
+export interface Follower {
+  channel: ClientChannel;
+  /** Precedes each stream on a line of its own; what comes before it is the login files' noise. */
+  start: string;
+}
+
 /**
- * Follows one output file from a byte offset until the run ends, as raw bytes on the channel.
+ * Follows both output files from their byte offsets until the run ends, as raw bytes on one
+ * channel: stdout on its stdout, stderr on its stderr. One channel (and one login shell) per
+ * run, not one per stream.
  *
- * Stopping early only needs the channel closed: tail notices its output pipe close and exits
- * (coreutils >= 8.28), so sshd frees the session, one of the connection's `MaxSessions`, at
- * once rather than when the run ends. (sshd's `signal` request is no help: it refuses it for
+ * Stopping early only needs the channel closed: the tails notice their output pipes close and
+ * exit (coreutils >= 8.28), so sshd frees the session, one of the connection's `MaxSessions`,
+ * soon rather than when the run ends. (sshd's `signal` request is no help: it refuses it for
  * root logins.)
  */
-export function followOutput(conn: SshSession, executionId: string, stream: OutputStream, offset: number): Promise<ClientChannel> {
-  return openChannel(conn, followCommand(executionId, stream, offset));
+export async function followOutput(conn: SshSession, executionId: string, offsets: Record<OutputStream, number>): Promise<Follower> {
+  const start = `migrator-follow-${randomBytes(12).toString('hex')}`;
+  return { channel: await openChannel(conn, followCommand(executionId, offsets, start)), start };
 }
 
 /** Stops a follower before the run ended (detach, or a failed write); the run itself goes on. */

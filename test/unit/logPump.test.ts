@@ -4,12 +4,13 @@ import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
 import type { ClientChannel } from 'ssh2';
 
+import { createCommitGate } from '../../src/logs/commitGate';
 import { LogPump } from '../../src/logs/logPump';
 
 /** A tail channel: emits `data` when told to, and records pause/resume. */
 function fakeChannel() {
   const channel = Object.assign(new EventEmitter(), {
-    stderr: new EventEmitter(),
+    stderr: Object.assign(new EventEmitter(), { pause: jest.fn(), resume: jest.fn() }),
     pause: jest.fn(),
     resume: jest.fn(),
     close: jest.fn(),
@@ -17,19 +18,38 @@ function fakeChannel() {
   return channel;
 }
 
+const start = 'migrator-follow-test';
+
+/** A follower on a fake channel whose two streams have passed their start lines. */
+function follower() {
+  const channel = fakeChannel();
+  return {
+    channel,
+    follower: { channel: channel as unknown as ClientChannel, start },
+    opened() {
+      channel.emit('data', Buffer.from(`${start}\n`));
+      channel.stderr.emit('data', Buffer.from(`${start}\n`));
+      return this;
+    },
+  };
+}
+
 /**
  * A pool whose transactions run the real `appendBatch` SQL sequence; the position update waits
  * for `slow` (PostgreSQL lagging behind), and COPY rows are counted.
  */
 function laggingPool(slow: () => Promise<void>) {
-  const stored = { rows: 0 };
+  const stored = { rows: 0, commits: 0 };
   const client = {
     on: () => undefined,
     off: () => undefined,
     release: () => undefined,
     query(query: unknown) {
       if (typeof query === 'string') {
-        if (query.trimStart().startsWith('update executions')) return slow().then(() => ({ rowCount: 1 }));
+        if (query.trimStart().startsWith('update executions')) {
+          stored.commits += 1;
+          return slow().then(() => ({ rowCount: 1 }));
+        }
         return Promise.resolve({ rowCount: 0 });
       }
       // COPY: node-postgres returns the submitted stream itself.
@@ -50,9 +70,10 @@ describe('LogPump', () => {
     const lagging = new Promise<void>((resolve) => (catchUp = resolve));
     const { pool, stored } = laggingPool(() => lagging);
     const pump = new LogPump(pool, 'execution-1', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 });
-    const stdout = fakeChannel();
-    const stderr = fakeChannel();
-    const closed = [pump.attach('stdout', stdout as unknown as ClientChannel), pump.attach('stderr', stderr as unknown as ClientChannel)];
+    const f = follower();
+    const closed = pump.attach(f.follower);
+    f.opened();
+    const stdout = f.channel;
 
     const line = Buffer.from(`${'y'.repeat(64 * 1024 - 1)}\n`);
     let sentWhenPaused: number | undefined;
@@ -66,7 +87,7 @@ describe('LogPump', () => {
     // 8 MiB of 64 KiB lines is 128 lines; 20,000 would be 1.25 GiB.
     expect(sentWhenPaused).toBeDefined();
     expect(sentWhenPaused!).toBeLessThanOrEqual(129);
-    expect(stderr.pause).toHaveBeenCalled();
+    expect(stdout.stderr.pause).toHaveBeenCalled();
     await new Promise((r) => setTimeout(r, 50));
     expect(stdout.resume).not.toHaveBeenCalled();
 
@@ -74,19 +95,19 @@ describe('LogPump', () => {
     await pump.drain();
     expect(stored.rows).toBe(sentWhenPaused);
     expect(stdout.resume).toHaveBeenCalled();
-    expect(stderr.resume).toHaveBeenCalled();
+    expect(stdout.stderr.resume).toHaveBeenCalled();
 
     pump.close();
     stdout.emit('close', 0);
-    stderr.emit('close', 0);
-    await Promise.all(closed);
+    expect(await closed).toBe(0);
   });
 
   test('when the pending-bytes high-water mark is an option, then reading pauses at that mark', () => {
     const { pool } = laggingPool(() => new Promise<void>(() => undefined));
     const pump = new LogPump(pool, 'execution-2', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, { highWaterBytes: 1024 * 1024 });
-    const stdout = fakeChannel();
-    void pump.attach('stdout', stdout as unknown as ClientChannel);
+    const f = follower();
+    void pump.attach(f.follower);
+    const stdout = f.opened().channel;
     const line = Buffer.from(`${'z'.repeat(64 * 1024 - 1)}\n`);
     let sent = 0;
     while (stdout.pause.mock.calls.length === 0 && sent < 400) {
@@ -95,5 +116,59 @@ describe('LogPump', () => {
     }
     expect(sent).toBe(16);
     pump.close();
+  });
+
+  test('when the commit gate is taken by other runs, then lines arriving meanwhile wait and go in one commit when this pump gets its turn', async () => {
+    const { pool, stored } = laggingPool(() => Promise.resolve());
+    const gate = createCommitGate(1);
+    let release!: () => void;
+    const otherRun = gate(() => new Promise<void>((resolve) => (release = resolve)));
+    const pump = new LogPump(pool, 'execution-3', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, { gate, minFlushIntervalMs: 5 });
+    const f = follower();
+    void pump.attach(f.follower);
+    const stdout = f.opened().channel;
+    for (let i = 1; i <= 10; i++) {
+      stdout.emit('data', Buffer.from(`line ${i}\n`));
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    expect(stored.commits).toBe(0);
+    release();
+    await otherRun;
+    expect(await pump.drain()).toMatchObject({ lastSeq: 10 });
+    expect(stored).toEqual({ rows: 10, commits: 1 });
+
+    // Ungated, the same pacing commits line by line.
+    const alone = laggingPool(() => Promise.resolve());
+    const ungatedPump = new LogPump(alone.pool, 'execution-4', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, { minFlushIntervalMs: 5 });
+    const g = follower();
+    void ungatedPump.attach(g.follower);
+    const channel = g.opened().channel;
+    for (let i = 1; i <= 10; i++) {
+      channel.emit('data', Buffer.from(`line ${i}\n`));
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await ungatedPump.drain();
+    expect(alone.stored.rows).toBe(10);
+    expect(alone.stored.commits).toBeGreaterThan(5);
+    pump.close();
+    ungatedPump.close();
+  });
+
+  test('when the host\'s login files print before the follower starts, then only what follows each stream\'s start line is stored, the start line split across chunks', async () => {
+    const { pool } = laggingPool(() => Promise.resolve());
+    const f = follower();
+    const committed: string[] = [];
+    const watched = new LogPump(pool, 'execution-5', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, { onCommitted: (lines) => committed.push(...lines.map((l) => `${l.stream}:${l.text}`)) });
+    void watched.attach(f.follower);
+    f.channel.emit('data', Buffer.from(`Welcome to pyenv\nmotd without newline ${start.slice(0, 7)}`));
+    f.channel.emit('data', Buffer.from(`${start.slice(7)}\nfirst\n`));
+    f.channel.stderr.emit('data', Buffer.from(`bashrc: warning\n${start}\noops\n`));
+    f.channel.emit('data', Buffer.from('second\n'));
+    await watched.drain();
+    expect(committed.filter((l) => l.startsWith('stdout'))).toEqual(['stdout:first', 'stdout:second']);
+    expect(committed.filter((l) => l.startsWith('stderr'))).toEqual(['stderr:oops']);
+    expect(watched.bytesReceived('stdout')).toBe('first\nsecond\n'.length);
+    expect(watched.bytesReceived('stderr')).toBe('oops\n'.length);
+    watched.close();
   });
 });

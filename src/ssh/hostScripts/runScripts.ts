@@ -46,12 +46,16 @@ export function inspectScript(executionId: string): AnsweringScript {
 }
 
 /**
- * Streams one output file from a byte offset until the run ends, as raw bytes (no answer).
+ * Streams both output files from their byte offsets until the run ends, as raw bytes on one
+ * channel (no answer): the job's stdout on the channel's stdout, its stderr on the channel's
+ * stderr, one `tail` per file. Each stream opens with `start` on a line of its own, so that
+ * whatever the host's login files print before this runs is told apart and dropped.
  * The end comes from the lock: `tail --pid` watches a `flock` child of this shell, which bash
  * reaps at once. (Watching the orphaned wrapper itself fails: it can stay a zombie for seconds,
  * and zombies look alive.) tail reads the file a last time before exiting, so nothing is lost.
  */
-export function followCommand(executionId: string, stream: OutputStream, offset: number): string {
+export function followCommand(executionId: string, offsets: Record<OutputStream, number>, start: string): string {
+  const tail = (stream: OutputStream) => `tail -c +${offsets[stream] + 1} -s 0.2 -F --pid="$locker" "$run/${stream}"`;
   return bashCommand(
     [
       `run=${runDirExpr(executionId)}`,
@@ -61,7 +65,12 @@ export function followCommand(executionId: string, stream: OutputStream, offset:
       'for i in $(seq 1 700); do [ -s "$run/pid" ] && break; sleep 0.05; done',
       `[ -s "$run/pid" ] || exit ${followerFoundNoRun}`,
       'flock -s "$run/lock" true </dev/null >/dev/null 2>&1 & locker=$!',
-      `tail -c +${offset + 1} -s 0.2 -F --pid="$locker" "$run/${stream}" 2>/dev/null`,
+      `printf '%s\\n' ${start}; printf '%s\\n' ${start} >&2`,
+      // The stderr tail's own complaints go nowhere, its output to the channel's stderr.
+      `${tail('stdout')} 2>/dev/null & out=$!`,
+      `${tail('stderr')} >&2 2>/dev/null & err=$!`,
+      // A closed channel ends both: each tail notices its reader gone at its next poll.
+      'wait "$out" "$err"',
       'exit 0',
     ].join('\n'),
   );
