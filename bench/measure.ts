@@ -238,6 +238,15 @@ export class CpuAccount {
   }
 
   /** One line: "worker 12.3 s, API 4.5 s, …; machine busy 1.6 of 2 cores, iowait 0.1". */
+  /**
+   * CPU seconds of Migrator's side of a run: worker, API, PostgreSQL, Temporal, sshd with its
+   * shells and tails. Not the scripts, the bench or whatever else shares the machine.
+   */
+  static migratorSeconds(result: ReturnType<CpuAccount['stop']>): number {
+    const migrator = new Set(['worker', 'API', 'PostgreSQL', 'Temporal', 'sshd+tail']);
+    return result.groups.filter((g) => migrator.has(g.name)).reduce((sum, g) => sum + g.seconds, 0);
+  }
+
   static describe(result: ReturnType<CpuAccount['stop']>): string {
     const named = result.groups.reduce((sum, g) => sum + g.seconds, 0);
     const parts = result.groups.map((g) => `${g.name} ${g.seconds.toFixed(1)}`);

@@ -17,6 +17,8 @@ export interface ResultRow {
 export interface SharedFigures {
   pipelineStoredRate?: number;
   pipelineEndToEndRate?: number;
+  /** Migrator's CPU seconds (CpuAccount.migratorSeconds) per stored line of item 1, POST → succeeded. */
+  pipelineCpuPerLine?: number;
 }
 
 export function verdict(met: boolean): string {

@@ -38,13 +38,17 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export class MigratorError extends Error {
   override readonly name = 'MigratorError';
 
+  /** Worth another attempt although the code usually is not (see `retryableCodes`). */
+  readonly retryable: boolean;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(message, options);
+    this.retryable = options?.retryable ?? false;
   }
 }
 

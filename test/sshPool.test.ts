@@ -194,6 +194,22 @@ describe('SSH connection pool against a real sshd with MaxSessions 3', () => {
     });
   });
 
+  test('when a follower is stopped while nobody reads it (paused for a lagging database) and data waits in it, then it still closes', async () => {
+    const pool = newPool({ maxSessionsPerConnection: maxSessions });
+    const session = await pool.session(target);
+    await withRunOf(session, 'yes "a line of output that fills the window" | head -n 200000\nsleep 120\n', async (spec) => {
+      const { channel } = await followOutput(session, spec.executionId, { stdout: 0, stderr: 0 });
+      // Never read: what arrives stays in the channel, as when the pump paused it.
+      const exit = channelExit(channel);
+      expect(await ensureStarted(session, spec)).toMatchObject({ startedNow: true });
+      await until(() => channel.readableLength > 0 && channel.readableLength >= channel.readableHighWaterMark, 'output waits unread in the channel');
+      stopFollowing(channel);
+      const closed = await Promise.race([exit.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 15 s'), 15_000))]);
+      expect(closed).toBe('closed');
+      await killRun(session, spec.executionId, 1);
+    });
+  });
+
   test('when the connection is dropped, then the next command gets a new connection', async () => {
     const pool = newPool({ maxSessionsPerConnection: maxSessions });
     const session = await pool.session(target);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isFinalStatus } from '../../src/model/execution';
 import { type BenchContext, cpuGroups, ensureJob, truncateLogLines } from '../context';
 import { CpuAccount, formatRate, formatRatio } from '../measure';
-import type { ItemOutput } from '../report';
+import { type ItemOutput, verdict } from '../report';
 
 export const concurrentExecutions = 50;
 export const linesPerExecution = 100_000;
@@ -41,7 +41,9 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
     await sleep(100);
   }
   const wallMs = finishedAt - started;
-  const cpuUse = CpuAccount.describe(cpu.stop());
+  const cpuSpent = cpu.stop();
+  const cpuPerLine = CpuAccount.migratorSeconds(cpuSpent) / total;
+  const cpuUse = CpuAccount.describe(cpuSpent);
   ctx.say(`concurrency: ${cpuUse}`);
 
   const problems: string[] = [];
@@ -68,6 +70,7 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
   ctx.say(`concurrency: all ${concurrentExecutions} succeeded with ${linesPerExecution} lines each, in ${(wallMs / 1000).toFixed(1)} s (${formatRate(rate)})`);
   const single = out.shared.pipelineEndToEndRate ?? Number.NaN;
   const singleStored = out.shared.pipelineStoredRate ?? Number.NaN;
+  const singleCpuPerLine = out.shared.pipelineCpuPerLine ?? Number.NaN;
   out.rows.push(
     {
       item: '6',
@@ -75,8 +78,17 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
       migrator: `${formatRate(rate)} (${(wallMs / 1000).toFixed(1)} s)`,
       baseline: `1 execution end to end (item 1) ${formatRate(single)}`,
       ratio: formatRatio(rate / single),
-      target: '',
-      verdict: '',
+      target: '≥ 0.80×',
+      verdict: Number.isFinite(single) ? verdict(rate / single >= 0.8) : '',
+    },
+    {
+      item: '6',
+      figure: "concurrency: Migrator's CPU per stored line (worker, API, PostgreSQL, Temporal, sshd+tail)",
+      migrator: `${(cpuPerLine * 1e6).toFixed(1)} µs`,
+      baseline: `1 execution (item 1) ${(singleCpuPerLine * 1e6).toFixed(1)} µs`,
+      ratio: formatRatio(cpuPerLine / singleCpuPerLine),
+      target: '≤ 1.50×',
+      verdict: Number.isFinite(singleCpuPerLine) ? verdict(cpuPerLine / singleCpuPerLine <= 1.5) : '',
     },
     {
       item: '6',

@@ -105,6 +105,7 @@ export async function benchPipeline(ctx: BenchContext, out: ItemOutput): Promise
     const cpuUse = cpu.stop();
     migratorCpu = CpuAccount.describe(cpuUse);
     migratorPostgresCpu = cpuUse.groups.find((g) => g.name === 'PostgreSQL')!.seconds;
+    out.shared.pipelineCpuPerLine = CpuAccount.migratorSeconds(cpuUse) / n;
     ctx.say(`pipeline: ${migratorCpu}`);
     watch = watched;
     endToEndMs = done.at - posted;

@@ -21,7 +21,7 @@ export function toTemporalFailure(err: unknown): Error {
     return ApplicationFailure.create({
       type: err.code,
       message: err.message,
-      nonRetryable: !retryableCodes.includes(err.code),
+      nonRetryable: !(err.retryable || retryableCodes.includes(err.code)),
       details: [err.details],
     });
   }

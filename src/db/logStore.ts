@@ -67,9 +67,13 @@ export async function appendBatch(
       ],
     );
     if (moved.rowCount !== 1) {
+      // An attempt the server had already given up on (a missed heartbeat) may still commit a last
+      // batch after the next attempt read the position: this one gives way, the next re-reads it.
       throw new MigratorError(
         'CONFLICT',
-        `The log position of execution ${executionId} moved under this attempt; another attempt is storing its output.`,
+        `The log position of execution ${executionId} moved under this attempt; another attempt stored output meanwhile, so the next attempt re-reads the position.`,
+        {},
+        { retryable: true },
       );
     }
     if (lines.length === 0) return;

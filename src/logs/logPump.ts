@@ -70,6 +70,7 @@ export class LogPump {
   private flushChain: Promise<void> = Promise.resolve();
   private flushQueued = false;
   private failure: Error | null = null;
+  private closed = false;
   private progressMark: ProgressMark | null = null;
   private scheduled: NodeJS.Timeout | undefined;
   private lastFlushAt = 0;
@@ -130,7 +131,8 @@ export class LogPump {
   }
 
   push(stream: OutputStream, chunk: Buffer): void {
-    if (chunk.length === 0) return;
+    // Closed or failed: what still arrives while the channel closes is read again by the next attempt.
+    if (chunk.length === 0 || this.closed || this.failure) return;
     this.received[stream] += chunk.length;
     this.add(stream, this.splitters[stream].push(chunk));
   }
@@ -142,6 +144,7 @@ export class LogPump {
 
   /** Waits until everything received so far is stored; throws if a flush failed. */
   async drain(): Promise<ReadPosition> {
+    if (this.closed) return this.position;
     this.requestFlush();
     await this.flushChain;
     if (this.failure) throw this.failure;
@@ -154,7 +157,12 @@ export class LogPump {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * Stops reading and storing. A flush still waiting for the gate is dropped: an attempt that
+   * gave up (detached) must not commit behind the next one's back; its lines are read again.
+   */
   close(): void {
+    this.closed = true;
     clearTimeout(this.scheduled);
     for (const source of this.sources) stopFollowing(source);
   }
@@ -201,7 +209,7 @@ export class LogPump {
   private async flushOnce(): Promise<void> {
     // Waiting for the gate, lines keep arriving: the batch is taken once it is this pump's turn.
     await (this.options.gate ?? ungated)(() => this.commitPending());
-    if (this.failure) return;
+    if (this.failure || this.closed) return;
     if (!this.backlogFull()) for (const source of this.sources) resumeBoth(source);
     // What arrived during this flush goes in the next one.
     if (this.pending.length > 0) this.scheduleFlush();
@@ -209,7 +217,7 @@ export class LogPump {
 
   private async commitPending(): Promise<void> {
     this.flushQueued = false;
-    if (this.failure || this.pending.length === 0) return;
+    if (this.closed || this.failure || this.pending.length === 0) return;
     this.lastFlushAt = Date.now();
     const batch = this.pending.splice(0, this.maxBatch);
     // Offsets advance only as far as the lines in this batch reach.

@@ -81,9 +81,15 @@ export async function followOutput(conn: SshSession, executionId: string, offset
   return { channel: await openChannel(conn, followCommand(executionId, offsets, start)), start };
 }
 
-/** Stops a follower before the run ended (detach, or a failed write); the run itself goes on. */
+/**
+ * Stops a follower before the run ended (detach, or a failed write); the run itself goes on.
+ * Reading goes on until the channel is closed: ssh2 emits `close` only once both streams are
+ * read to their end, so a follower paused for a lagging PostgreSQL would never close.
+ */
 export function stopFollowing(channel: ClientChannel): void {
   channel.close();
+  channel.resume();
+  channel.stderr.resume();
 }
 
 /**

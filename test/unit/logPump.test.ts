@@ -4,6 +4,8 @@ import { Writable } from 'node:stream';
 import type { Pool } from 'pg';
 import type { ClientChannel } from 'ssh2';
 
+import { toTemporalFailure } from '../../src/activities/failures';
+import { MigratorError } from '../../src/errors';
 import { createCommitGate } from '../../src/logs/commitGate';
 import { LogPump } from '../../src/logs/logPump';
 
@@ -38,7 +40,7 @@ function follower() {
  * A pool whose transactions run the real `appendBatch` SQL sequence; the position update waits
  * for `slow` (PostgreSQL lagging behind), and COPY rows are counted.
  */
-function laggingPool(slow: () => Promise<void>) {
+function laggingPool(slow: () => Promise<void>, positionMatches = true) {
   const stored = { rows: 0, commits: 0 };
   const client = {
     on: () => undefined,
@@ -48,7 +50,7 @@ function laggingPool(slow: () => Promise<void>) {
       if (typeof query === 'string') {
         if (query.trimStart().startsWith('update executions')) {
           stored.commits += 1;
-          return slow().then(() => ({ rowCount: 1 }));
+          return slow().then(() => ({ rowCount: positionMatches ? 1 : 0 }));
         }
         return Promise.resolve({ rowCount: 0 });
       }
@@ -170,5 +172,22 @@ describe('LogPump', () => {
     expect(watched.bytesReceived('stdout')).toBe('first\nsecond\n'.length);
     expect(watched.bytesReceived('stderr')).toBe('oops\n'.length);
     watched.close();
+  });
+
+  test('when the stored position moved under this attempt (a late commit of an attempt already given up), then the pump fails with a CONFLICT that Temporal retries', async () => {
+    const { pool } = laggingPool(() => Promise.resolve(), false);
+    const pump = new LogPump(pool, 'execution-6', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 });
+    const f = follower();
+    void pump.attach(f.follower);
+    f.opened().channel.emit('data', Buffer.from('late\n'));
+    const failure = await pump.drain().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(MigratorError);
+    expect(failure).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect(f.channel.close).toHaveBeenCalled();
+    expect(toTemporalFailure(failure)).toMatchObject({ type: 'CONFLICT', nonRetryable: false });
+    expect(toTemporalFailure(new MigratorError('CONFLICT', 'a real conflict'))).toMatchObject({ nonRetryable: true });
   });
 });
