@@ -68,7 +68,7 @@ export const configSchema = z.object({
    * executions run on one worker, the rest wait in the task queue for another worker or a free
    * slot. Temporal's own default is 100.
    */
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(10).max(5000).default(500),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(5000).default(500),
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
   /**

@@ -107,8 +107,9 @@ export function createActivities(deps: ActivityDeps) {
     /** Takes a run slot on the environment if this execution is next in line (FIFO). */
     async acquireSlot(executionId: string): Promise<{ acquired: boolean; position: number }> {
       const answer = await slots.acquireSlot(pool, executionId);
-      // The next in line may have asked while this one was still queued ahead of it.
-      if (answer.acquired) await wakeQueued(deps, answer.environmentId);
+      // The next in line may have asked while this one was still queued ahead of it; it wakes the
+      // one after it in turn when it gets a slot, so a burst of arrivals is granted as a chain.
+      if (answer.acquired) await wakeQueued(deps, answer.environmentId, { onlyNext: true });
       return { acquired: answer.acquired, position: answer.position };
     },
 
