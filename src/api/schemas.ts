@@ -16,7 +16,8 @@ export const idSchema = z.uuid();
 
 /**
  * The most executions one environment may run at once: the check on `environments.max_concurrency`
- * (migration 0014) says the same. 200 running executions were measured on one worker (bench item 8).
+ * (migration 0014) says the same. Past what one worker holds (WORKER_MAX_CONCURRENT_ACTIVITIES),
+ * run more workers.
  */
 export const maxEnvironmentConcurrency = 1000;
 
