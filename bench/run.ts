@@ -11,9 +11,11 @@ import { benchConcurrency } from './items/concurrency';
 import { benchConsole } from './items/console';
 import { benchDispatch } from './items/dispatch';
 import { benchLatency } from './items/latency';
+import { benchManyOnOne } from './items/manyOnOne';
 import { benchMemory } from './items/memory';
 import { benchNaive } from './items/naive';
 import { benchPipeline } from './items/pipeline';
+import { benchTakeover } from './items/takeover';
 import { CpuAccount, formatMs, median, runCommand } from './measure';
 import { describeMachine, describeTree, type ItemOutput, renderReport, renderTable } from './report';
 import { writeBenchScripts } from './scripts';
@@ -28,8 +30,11 @@ import { writeBenchScripts } from './scripts';
 
 const say = (line: string): void => console.log(`bench | ${line}`);
 
-/** In the order they run: the memory item goes right after the warm-up, before the big runs grow the heaps. */
-const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency', 'console'] as const;
+/**
+ * In the order they run: the memory item goes right after the warm-up, before the big runs grow
+ * the heaps; takeover last, as it adds a second worker and kills one of the two.
+ */
+const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency', 'console', 'many', 'takeover'] as const;
 type ItemName = (typeof itemNames)[number];
 
 interface Options {
@@ -97,6 +102,10 @@ async function runItem(name: ItemName, ctx: BenchContext, out: ItemOutput, optio
       return benchConcurrency(ctx, out);
     case 'console':
       return benchConsole(ctx, out);
+    case 'many':
+      return benchManyOnOne(ctx, out);
+    case 'takeover':
+      return benchTakeover(ctx, out);
   }
 }
 

@@ -62,6 +62,13 @@ export const configSchema = z.object({
    * closed or vanished without recording an outcome (LOST) and kills their run.
    */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
+  /**
+   * Activities one worker runs at once. Every running execution holds one (`runScript`, for the
+   * whole run) and its short steps take one each while they run: at most about this many
+   * executions run on one worker, the rest wait in the task queue for another worker or a free
+   * slot. Temporal's own default is 100.
+   */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(5000).default(500),
   /** Channels per pooled SSH connection: the hosts' sshd `MaxSessions` (a lower one is learned from its refusals). */
   SSH_MAX_SESSIONS: z.coerce.number().int().min(1).max(1000).default(10),
   /**

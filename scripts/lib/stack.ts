@@ -32,7 +32,19 @@ export interface Stack {
   apiPid: number;
   /** The Temporal dev server this stack started, or null. */
   temporalPid: number | null;
+  /**
+   * Starts one more worker process on the same database, Temporal and task queue (its log in
+   * `<logDir>/<name>.log`); it stops with the stack. Resolves once it logged `worker started`.
+   */
+  addWorker(name: string): Promise<StackProcess>;
   stop(): Promise<void>;
+}
+
+/** A Migrator process the stack started. */
+export interface StackProcess {
+  pid: number;
+  child: ChildProcess;
+  log: string;
 }
 
 export type Say = (line: string) => void;
@@ -185,9 +197,9 @@ export async function startStack(say: Say, options: StackOptions = {}): Promise<
       ...(options.sshKeyDir ? { SSH_KEY_DIR: options.sshKeyDir } : {}),
       ...options.env,
     };
-    const pids = { worker: 0, api: 0 };
-    for (const role of ['worker', 'api'] as const) {
-      const log = createWriteStream(path.join(logDir, `${role}.log`), { flags: 'a' });
+    const launch = (role: 'worker' | 'api', name: string): StackProcess => {
+      const logFile = path.join(logDir, `${name}.log`);
+      const log = createWriteStream(logFile, { flags: 'a' });
       const script = path.join(repoRoot, 'src', role, 'main.ts');
       const nodeFlags = [...(options.nodeFlags ?? []), ...(role === 'worker' ? (options.workerNodeFlags ?? []) : [])];
       // node itself with tsx's loader (not tsx's launcher), so the pid is the process doing the
@@ -196,9 +208,10 @@ export async function startStack(say: Say, options: StackOptions = {}): Promise<
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
       children.push(child);
-      pids[role] = child.pid ?? 0;
-      say(`${role}: started (pid ${child.pid}), log in ${path.join(logDir, `${role}.log`)}`);
-    }
+      say(`${name}: started (pid ${child.pid}), log in ${logFile}`);
+      return { pid: child.pid ?? 0, child, log: logFile };
+    };
+    const pids = { worker: launch('worker', 'worker').pid, api: launch('api', 'api').pid };
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitUntilReady(apiUrl, children, logDir);
     say(`api: ready on ${apiUrl}`);
@@ -213,6 +226,11 @@ export async function startStack(say: Say, options: StackOptions = {}): Promise<
       workerPid: pids.worker,
       apiPid: pids.api,
       temporalPid: devServer?.pid ?? null,
+      async addWorker(name) {
+        const worker = launch('worker', name);
+        await waitForLog(worker, 'worker started');
+        return worker;
+      },
       stop,
     };
   } catch (err) {
@@ -230,6 +248,17 @@ export async function waitUntilReady(apiUrl: string, children: ChildProcess[], l
     const ready = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`The API did not become ready on ${apiUrl}; see ${logDir}.`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until a process's log holds `text`, failing if it exits first. */
+async function waitForLog(started: StackProcess, text: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (started.child.exitCode !== null || started.child.signalCode !== null) throw new Error(`The process ${started.pid} exited at start; see ${started.log}.`);
+    if (existsSync(started.log) && readFileSync(started.log, 'utf8').includes(text)) return;
+    if (Date.now() > deadline) throw new Error(`The process ${started.pid} did not log "${text}" in time; see ${started.log}.`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -111,10 +111,11 @@ export function createActivities(deps: ActivityDeps) {
       return approvalStateOf(executionId);
     },
 
-    /** Takes a run slot on the environment if this execution is next in line (FIFO). */
+    /** Takes a run slot on the environment if one is left for it after everyone queued ahead (FIFO). */
     async acquireSlot(executionId: string): Promise<{ acquired: boolean; position: number }> {
       const answer = await slots.acquireSlot(pool, executionId);
-      // The next in line may have asked while this one was still queued ahead of it.
+      // Those next in line may have asked while this one was still queued ahead of them: as many
+      // as slots are still free are woken, and take them together.
       if (answer.acquired) await wakeQueued(deps, answer.environmentId);
       return { acquired: answer.acquired, position: answer.position };
     },

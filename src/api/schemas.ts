@@ -14,6 +14,13 @@ const absolutePath = noNul(1024).regex(/^\//, 'must be an absolute path');
 
 export const idSchema = z.uuid();
 
+/**
+ * The most executions one environment may run at once: the check on `environments.max_concurrency`
+ * (migration 0014) says the same. Past what one worker holds (WORKER_MAX_CONCURRENT_ACTIVITIES),
+ * run more workers.
+ */
+export const maxEnvironmentConcurrency = 1000;
+
 const cursor = z.string().max(500).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API returned');
 
 const fingerprint = z
@@ -42,7 +49,8 @@ export const environmentFields = {
   nodePath: absolutePath.nullable(),
   shellInit: noNul(2000).nullable(),
   production: z.boolean(),
-  maxConcurrency: z.number().int().min(1).max(100),
+  /** Executions running at once on this environment; the rest wait their turn, FIFO. Bounded like the table's check (migration 0014). */
+  maxConcurrency: z.number().int().min(1).max(maxEnvironmentConcurrency),
   /** How long a production execution waits for a second operator's approval. */
   approvalTimeoutSeconds: z.number().int().min(5).max(30 * 24 * 3600),
 };

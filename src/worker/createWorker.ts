@@ -11,6 +11,8 @@ export interface MigrationWorkerOptions {
   /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** Activities run at once (`WORKER_MAX_CONCURRENT_ACTIVITIES`); each running execution holds one. Temporal's default (100) when absent. */
+  maxConcurrentActivities?: number;
   /**
    * Migrator's data converter (`dataConverterWith`), the same as its clients'. A prebuilt bundle
    * must have been built with its `failureConverterPath` (`bundleWorkflowsApart` does).
@@ -25,6 +27,7 @@ export function createMigrationWorker(options: MigrationWorkerOptions): Promise<
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities } : {}),
     activities: options.activities,
     dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),

@@ -51,6 +51,7 @@ async function run(): Promise<void> {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       activities: createActivities({ pool, logger, temporal, ssh, killGraceSeconds: config.KILL_GRACE_SECONDS, notifications }),
     });
     try {
@@ -67,7 +68,10 @@ async function run(): Promise<void> {
     const reconciler = new ExecutionReconciler({ pool, temporal, ssh, logger, killGraceSeconds: config.KILL_GRACE_SECONDS, notifications }).start(
       config.RECONCILE_INTERVAL_SECONDS * 1000,
     );
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+    logger.info(
+      { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, identity: worker.options.identity, maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES },
+      'worker started',
+    );
     // Worker.run() shuts down gracefully on SIGINT/SIGTERM; running scripts are left running
     // on their hosts and re-attached by the next worker.
     try {
