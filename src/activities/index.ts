@@ -114,9 +114,9 @@ export function createActivities(deps: ActivityDeps) {
     /** Takes a run slot on the environment if one is left for it after everyone queued ahead (FIFO). */
     async acquireSlot(executionId: string): Promise<{ acquired: boolean; position: number }> {
       const answer = await slots.acquireSlot(pool, executionId);
-      // Those next in line may have asked while this one was still queued ahead of them: as many
-      // as slots are still free are woken, and take them together.
-      if (answer.acquired) await wakeQueued(deps, answer.environmentId);
+      // A grant wakes nobody: for everyone queued behind, one fewer is ahead and one fewer slot is
+      // free, so who may take a slot is unchanged. A slot freed, or an execution leaving the queue
+      // without one, changes it: those wake the queue (finalizeExecution, expireApproval).
       return { acquired: answer.acquired, position: answer.position };
     },
 

@@ -10,7 +10,7 @@ import type { Progress, RunProgress } from './types';
 /** Phase, status, queue position and counts; never log text. */
 export const progressQuery = defineQuery<Progress>('progress');
 
-/** Sent by `finalizeExecution` and `acquireSlot` of another execution when a slot on the environment may be free. */
+/** Sent by `finalizeExecution`, `expireApproval` and the reconciler when a slot on the environment may be free for a queued execution. */
 export const slotFreedSignal = defineSignal('slotFreed');
 
 /** Sent by `runScript` every few seconds while the output grows: counts only, never log text. */
