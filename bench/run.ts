@@ -44,6 +44,8 @@ interface Options {
   /** Extra node flags and environment for the worker and API processes, for experiments. */
   nodeFlags: string[];
   stackEnv: Record<string, string>;
+  /** The sessions' bash sources the user's ~/.bashrc (here `pyenv init`), as on a host with slow login files. */
+  userLoginFiles: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -58,6 +60,7 @@ function parseArgs(argv: string[]): Options {
   let skip: ItemName[] = [];
   let memoryMiB = 1024;
   let profileWorker = false;
+  let userLoginFiles = false;
   const nodeFlags: string[] = [];
   const stackEnv: Record<string, string> = {};
   for (const arg of argv) {
@@ -68,11 +71,12 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--skip') skip = list(value);
     else if (key === '--memory-mib' && /^\d+$/.test(value) && Number(value) > 0) memoryMiB = Number(value);
     else if (key === '--profile-worker') profileWorker = true;
+    else if (key === '--user-login-files') userLoginFiles = true;
     else if (key === '--node-flag' && value.startsWith('--')) nodeFlags.push(value);
     else if (key === '--stack-env' && /^[A-Z_][A-Z0-9_]*=/.test(value)) stackEnv[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
     else {
       throw new Error(
-        `Unknown argument ${arg}; use --only=a,b --skip=a,b --memory-mib=N --profile-worker --node-flag=--x=y --stack-env=NAME=value ` +
+        `Unknown argument ${arg}; use --only=a,b --skip=a,b --memory-mib=N --profile-worker --user-login-files --node-flag=--x=y --stack-env=NAME=value ` +
           `(items: ${itemNames.join(', ')}).`,
       );
     }
@@ -83,6 +87,7 @@ function parseArgs(argv: string[]): Options {
     profileWorker,
     nodeFlags,
     stackEnv,
+    userLoginFiles,
   };
 }
 
@@ -162,7 +167,7 @@ async function main(): Promise<number> {
   });
 
   try {
-    sshd = await startLoopbackSshd({ baseDir: path.join(workDir, 'sshd') });
+    sshd = await startLoopbackSshd({ baseDir: path.join(workDir, 'sshd'), userLoginFiles: options.userLoginFiles });
     say(`SSH: sshd on ${sshd.host}:${sshd.port} (pid ${sshd.pid})`);
     const scripts = writeBenchScripts(path.join(workDir, 'scripts'));
     stack = await startStack(say, {
@@ -220,10 +225,15 @@ async function main(): Promise<number> {
     `Stack: a headless Temporal dev server of the bench's own (fresh database file), PostgreSQL database ${new URL(databaseUrl).pathname.slice(1)} ` +
       `(log_lines truncated before each item and at the end), worker and API started by the launcher of \`npm run dev\` and \`npm run demo\` (node with tsx's loader), ` +
       `an OpenSSH server on 127.0.0.1 with fresh keys; scripts are node programs in a temp dir run by that sshd as ${os.userInfo().username}.`,
-    `Every SSH exec starts a login shell: sshd runs bash, which sources ~/.bashrc, which runs \`pyenv init\` here ` +
-      `(sourcing it took ${formatMs(sessionCost.bashrcMs)} in this run; a whole \`ssh … true\` ${formatMs(sessionCost.sshTrueMs)}, medians of 5, ` +
-      `and ${formatMs(sessionCost.sshdCpuMs)} of CPU on the server side, sshd and the shell, on average). ` +
-      `Migrator pays it on each of its SSH round trips; the ssh baselines pay it once.`,
+    options.userLoginFiles
+      ? `Every SSH exec starts a login shell: sshd runs bash, which sources ~/.bashrc (--user-login-files), which runs \`pyenv init\` here ` +
+          `(sourcing it took ${formatMs(sessionCost.bashrcMs)} in this run; a whole \`ssh … true\` ${formatMs(sessionCost.sshTrueMs)}, medians of 5, ` +
+          `and ${formatMs(sessionCost.sshdCpuMs)} of CPU on the server side, sshd and the shell, on average). ` +
+          `Migrator pays it on each of its SSH round trips; the ssh baselines pay it once. With many at once, \`pyenv rehash\` contends for one lock file and spins.`
+      : `The bench's sshd starts each session's bash without the user's ~/.bashrc (sshd SetEnv SHLVL=1), as on a host with plain login files; ` +
+          `here ~/.bashrc runs \`pyenv init\`, ${formatMs(sessionCost.bashrcMs)} to source (median of 5), whose \`pyenv rehash\` spins on one lock file when ` +
+          `dozens of sessions start at once (\`--user-login-files\` measures with it). A whole \`ssh … true\` took ${formatMs(sessionCost.sshTrueMs)}, ` +
+          `${formatMs(sessionCost.sshdCpuMs)} of CPU on the server side.`,
     `Order of the run: warm-up execution, then ${options.items.join(', ')}.`,
   );
   if (options.nodeFlags.length || Object.keys(options.stackEnv).length) {

@@ -56,11 +56,17 @@ export interface LoopbackSshdOptions {
   baseDir?: string;
   /** sshd's `MaxSessions`: channels per connection (OpenSSH's default is 10). */
   maxSessions?: number;
+  /**
+   * `false`: the sessions' bash does not source the user's `~/.bashrc`, as on a host with plain
+   * login files. bash sources it for sshd's sessions only at shell level 1; sshd's `SetEnv
+   * SHLVL=1` makes the session's shell level 2.
+   */
+  userLoginFiles?: boolean;
 }
 
 /** Starts `sshd -D` on a free loopback port; the caller's user logs in with a fresh key. */
 export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Promise<LoopbackSshd> {
-  const { baseDir, maxSessions = 10 } = options;
+  const { baseDir, maxSessions = 10, userLoginFiles = true } = options;
   if (!existsSync(sshdBinary)) {
     throw new Error(`No OpenSSH server at ${sshdBinary}; install it with \`apt-get install -y openssh-server\`.`);
   }
@@ -96,6 +102,7 @@ export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Prom
       `AllowUsers ${username}`,
       `MaxSessions ${maxSessions}`,
       'MaxStartups 100:30:200',
+      ...(userLoginFiles ? [] : ['SetEnv SHLVL=1']),
       'LogLevel ERROR',
       '',
     ].join('\n'),
