@@ -10,6 +10,7 @@ import { type BenchContext, createBenchPool, registerCatalog, sshArgs } from './
 import { benchConcurrency } from './items/concurrency';
 import { benchConsole } from './items/console';
 import { benchDispatch } from './items/dispatch';
+import { benchHistory, defaultHistory, type HistoryOptions } from './items/history';
 import { benchLatency } from './items/latency';
 import { benchManyOnOne } from './items/manyOnOne';
 import { benchMemory } from './items/memory';
@@ -22,7 +23,7 @@ import { writeBenchScripts } from './scripts';
 
 /**
  * `npm run bench [-- --only=pipeline,latency] [--skip=memory] [--memory-mib=1024] [--profile-worker]
- * [--node-flag=--max-semi-space-size=4] [--stack-env=MALLOC_ARENA_MAX=2]`:
+ * [--node-flag=--max-semi-space-size=4] [--stack-env=MALLOC_ARENA_MAX=2] [--history-executions=1000000 --history-lines=50000000 --history-keep]`:
  * brings the real stack up (Temporal dev server, PostgreSQL database `migrator_bench`, worker and
  * API processes, an OpenSSH server on loopback), measures each item against a baseline taken in
  * the same run, prints the table and writes it to bench/RESULTS.md.
@@ -32,9 +33,10 @@ const say = (line: string): void => console.log(`bench | ${line}`);
 
 /**
  * In the order they run: the memory item goes right after the warm-up, before the big runs grow
- * the heaps; takeover last, as it adds a second worker and kills one of the two.
+ * the heaps; takeover last, as it adds a second worker and kills one of the two. `history` (tens of
+ * minutes, ~15 GB of disk) runs only when named in --only.
  */
-const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency', 'console', 'many', 'takeover'] as const;
+const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency', 'console', 'history', 'many', 'takeover'] as const;
 type ItemName = (typeof itemNames)[number];
 
 interface Options {
@@ -46,6 +48,7 @@ interface Options {
   stackEnv: Record<string, string>;
   /** The sessions' bash sources the user's ~/.bashrc (here `pyenv init`), as on a host with slow login files. */
   userLoginFiles: boolean;
+  history: HistoryOptions;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -56,13 +59,14 @@ function parseArgs(argv: string[]): Options {
     }
     return names as ItemName[];
   };
-  let only: ItemName[] = [...itemNames];
+  let only: ItemName[] = itemNames.filter((n) => n !== 'history');
   let skip: ItemName[] = [];
   let memoryMiB = 1024;
   let profileWorker = false;
   let userLoginFiles = false;
   const nodeFlags: string[] = [];
   const stackEnv: Record<string, string> = {};
+  const history = { ...defaultHistory };
   for (const arg of argv) {
     const eq = arg.indexOf('=');
     const key = eq === -1 ? arg : arg.slice(0, eq);
@@ -72,11 +76,14 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--memory-mib' && /^\d+$/.test(value) && Number(value) > 0) memoryMiB = Number(value);
     else if (key === '--profile-worker') profileWorker = true;
     else if (key === '--user-login-files') userLoginFiles = true;
+    else if (key === '--history-executions' && /^\d+$/.test(value) && Number(value) >= 100) history.executions = Number(value);
+    else if (key === '--history-lines' && /^\d+$/.test(value) && Number(value) >= 1000) history.lines = Number(value);
+    else if (key === '--history-keep') history.keep = true;
     else if (key === '--node-flag' && value.startsWith('--')) nodeFlags.push(value);
     else if (key === '--stack-env' && /^[A-Z_][A-Z0-9_]*=/.test(value)) stackEnv[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
     else {
       throw new Error(
-        `Unknown argument ${arg}; use --only=a,b --skip=a,b --memory-mib=N --profile-worker --user-login-files --node-flag=--x=y --stack-env=NAME=value ` +
+        `Unknown argument ${arg}; use --only=a,b --skip=a,b --memory-mib=N --profile-worker --user-login-files --history-executions=N --history-lines=N --history-keep --node-flag=--x=y --stack-env=NAME=value ` +
           `(items: ${itemNames.join(', ')}).`,
       );
     }
@@ -88,6 +95,7 @@ function parseArgs(argv: string[]): Options {
     nodeFlags,
     stackEnv,
     userLoginFiles,
+    history,
   };
 }
 
@@ -111,6 +119,8 @@ async function runItem(name: ItemName, ctx: BenchContext, out: ItemOutput, optio
       return benchManyOnOne(ctx, out);
     case 'takeover':
       return benchTakeover(ctx, out);
+    case 'history':
+      return benchHistory(ctx, out, options.history);
   }
 }
 
