@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { dataOrThrow } from '@migrator/api-client';
@@ -27,7 +28,7 @@ import { deepSortKey, type ListCase, listCases, listPageSize } from '../history/
 import { measureRetention } from '../history/retentionUnderLoad';
 import { describeSizes, formatBytes, type HistorySizes, historySizes } from '../history/sizes';
 import { timeCalls } from '../history/timeCalls';
-import { formatMs, runCommand, type LatencySummary } from '../measure';
+import { formatMs, formatRatio, runCommand, type LatencySummary } from '../measure';
 import { type ItemOutput, verdict } from '../report';
 
 export interface HistoryOptions {
@@ -130,6 +131,10 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
     const deep = await deepSortKey(ctx.db, size.executions);
     const cursor = encodeCursor([deep.createdAt, deep.id]);
     const plans: string[] = [];
+    // The API's floor on this machine at this moment: an authenticated JSON answer from one primary-key read.
+    const byId = await timeCalls(() => ctx.api.execution(bigId));
+    const loadDuringPages = os.loadavg()[0]!;
+    ctx.say(`history: GET /executions/:id ${describe(byId)}; load average ${loadDuringPages.toFixed(1)}`);
     const pageRows: { name: string; first: LatencySummary; deep: LatencySummary; plans: ReturnType<typeof summarizePlan>[] }[] = [];
     for (const c of cases) {
       const call = (query: Record<string, string>) => async () =>
@@ -190,8 +195,8 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         item: '8',
         figure: `history ${size.executions / 1e6} M executions: GET /executions first page, worst p99 of ${pageRows.length} filters`,
         migrator: formatMs(worstFirst),
-        baseline: '',
-        ratio: '',
+        baseline: `GET /executions/:id p99 ${formatMs(byId.p99)}`,
+        ratio: formatRatio(worstFirst / byId.p99),
         target: `p99 ≤ ${pageTargetMs} ms`,
         verdict: verdict(worstFirst <= pageTargetMs),
       },
@@ -199,8 +204,8 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         item: '8',
         figure: 'history: GET /executions a page a year deep (cursor), worst p99',
         migrator: formatMs(worstDeep),
-        baseline: '',
-        ratio: '',
+        baseline: `GET /executions/:id p99 ${formatMs(byId.p99)}`,
+        ratio: formatRatio(worstDeep / byId.p99),
         target: `p99 ≤ ${pageTargetMs} ms`,
         verdict: verdict(worstDeep <= pageTargetMs),
       },
@@ -212,8 +217,8 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         item: '8',
         figure: String(figure),
         migrator: describe(s as LatencySummary),
-        baseline: '',
-        ratio: '',
+        baseline: `GET /executions/:id ${describe(byId)}`,
+        ratio: formatRatio((s as LatencySummary).p99 / byId.p99),
         target: `p99 ≤ ${pageTargetMs} ms`,
         verdict: verdict((s as LatencySummary).p99 <= pageTargetMs),
       })),
@@ -234,7 +239,7 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         `${counts.lines} log lines of 80 B, one execution of ${counts.big} lines (finished 3 days ago). Disk: ${describeSizes(sizes.before)} before; ${describeSizes(sizes.loaded!)} loaded.`,
       `Item 8 pages, 100 calls each through the API (generated client, admin token), p50/p99: ` +
         pageRows.map((r) => `${r.name}: first ${describe(r.first)}, deep ${describe(r.deep)}`).join('; ') +
-        `. Deep = the cursor of the execution in the middle of the history (about a year back). EXPLAIN (ANALYZE, BUFFERS) of each listExecutions and readLines query in bench/HISTORY-PLANS.md; ` +
+        `. Baseline GET /executions/:id of the big run (one primary-key read) ${describe(byId)}; load average ${loadDuringPages.toFixed(1)} on 2 cores when the pages began. Deep = the cursor of the execution in the middle of the history (about a year back). EXPLAIN (ANALYZE, BUFFERS) of each listExecutions and readLines query in bench/HISTORY-PLANS.md; ` +
         (pagesWithSeqScan.length ? `sequential scans in: ${pagesWithSeqScan.map((r) => r.name).join(', ')}.` : 'every one runs on index scans, no sequential scan.') +
         ` Log reads: ${logPlans.map((p) => `${p.name} ${p.ms} ms [${p.indexes.join(', ')}]`).join('; ')}.`,
       `Item 8, migration 0015 (index on executions (started_by, created_at desc, id desc)): the first page for a login with 1 in 20,000 runs ` +
