@@ -77,7 +77,7 @@ export async function measureRetention(
   ctx.say(`history: retention ${run.deleted} lines in ${(run.ms / 1000).toFixed(0)} s; writer ${formatRate(duringRate)} vs alone ${formatRate(aloneRate)}`);
   const rows: ResultRow[] = [
     {
-      item: '8',
+      item: '10',
       figure: `retention deleting ${(run.deleted / 1e6).toFixed(1)} M lines: a run's stored rate meanwhile (${full.length} runs of ${lines / 1e6} M)`,
       migrator: formatRate(duringRate),
       baseline: `alone ${formatRate(aloneRate)} (mean of 2)`,
@@ -86,7 +86,7 @@ export async function measureRetention(
       verdict: verdict(ratio >= 0.8),
     },
     {
-      item: '8',
+      item: '10',
       figure: `retention: lines deleted per second, batches of ${batchSize} (p50 / p99 batch)`,
       migrator: `${formatRate(run.deleted / (run.ms / 1000))} (${formatMs(batches.p50)} / ${formatMs(batches.p99)})`,
       baseline: '',
@@ -95,7 +95,7 @@ export async function measureRetention(
       verdict: '',
     },
     {
-      item: '8',
+      item: '10',
       figure: `log_lines heap: after VACUUM → after ${(refill / 1e6).toFixed(1)} M new lines`,
       migrator: `${formatBytes(afterVacuum.logLinesHeap)} → ${formatBytes(afterRefill.logLinesHeap)}`,
       baseline: `before retention ${formatBytes(before.logLinesHeap)}`,
@@ -105,7 +105,7 @@ export async function measureRetention(
     },
   ];
   const notes = [
-    `Item 8 retention: ${run.deleted} lines of the oldest executions (finished more than ${retentionDays} days ago) in ${run.batches} transactions of ` +
+    `Item 10 retention: ${run.deleted} lines of the oldest executions (finished more than ${retentionDays} days ago) in ${run.batches} transactions of ` +
       `deleteExpiredLogLines (src/db/retention.ts, what the retentionCleanup workflow's activity runs), back to back, in ${(run.ms / 1000).toFixed(0)} s; ` +
       `batch p50 ${formatMs(batches.p50)}, p99 ${formatMs(batches.p99)}, max ${formatMs(batches.max)}. Meanwhile bulk.js ${lines} ran through the whole stack ` +
       `${during.length} times: ${during.map((d) => `${formatRate(d.rate)}${d.overlapped ? '' : ' (retention ended during it, left out)'}`).join(', ')}; ` +

@@ -94,7 +94,7 @@ async function generate(ctx: BenchContext, size: HistorySize, catalog: HistoryCa
   return bigId;
 }
 
-/** Item 8: a history of `executions` runs and `lines` log lines: pages of the API, EXPLAIN, retention while a run writes. */
+/** Item 10: a history of `executions` runs and `lines` log lines: pages of the API, EXPLAIN, retention while a run writes. */
 export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: HistoryOptions): Promise<void> {
   const size: HistorySize = { executions: options.executions, lines: options.lines, bigLines: Math.floor(options.lines / 5) };
   const sizes: Partial<Record<'before' | 'loaded' | 'afterRetention' | 'after', HistorySizes>> & { before: HistorySizes } = {
@@ -192,7 +192,7 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
     const pagesWithSeqScan = pageRows.filter((r) => r.plans.some((p) => p.seqScans.length));
     out.rows.push(
       {
-        item: '8',
+        item: '10',
         figure: `history ${size.executions / 1e6} M executions: GET /executions first page, worst p99 of ${pageRows.length} filters`,
         migrator: formatMs(worstFirst),
         baseline: `GET /executions/:id p99 ${formatMs(byId.p99)}`,
@@ -201,7 +201,7 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         verdict: verdict(worstFirst <= pageTargetMs),
       },
       {
-        item: '8',
+        item: '10',
         figure: 'history: GET /executions a page a year deep (cursor), worst p99',
         migrator: formatMs(worstDeep),
         baseline: `GET /executions/:id p99 ${formatMs(byId.p99)}`,
@@ -214,7 +214,7 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         ['logs: a page in the middle (after=)', logMiddle],
         ['logs: the tail (tail=1000)', logTail],
       ].map(([figure, s]) => ({
-        item: '8',
+        item: '10',
         figure: String(figure),
         migrator: describe(s as LatencySummary),
         baseline: `GET /executions/:id ${describe(byId)}`,
@@ -223,7 +223,7 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
         verdict: verdict((s as LatencySummary).p99 <= pageTargetMs),
       })),
       {
-        item: '8',
+        item: '10',
         figure: `logs.txt of the ${size.bigLines / 1e6} M-line run (${formatBytes(download.bytes)}), whole download`,
         migrator: `${(download.ms / 1000).toFixed(1)} s`,
         baseline: `psql \\copy to /dev/null ${(copyOut.ms / 1000).toFixed(1)} s`,
@@ -234,15 +234,15 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
       ...retention.rows,
     );
     out.notes.push(
-      `Item 8: generated with SQL (generate_series, triggers off as pg_restore loads) in ${(loadMs / 1000).toFixed(0)} s, then VACUUM (ANALYZE) in ${(vacuumMs / 1000).toFixed(0)} s: ` +
+      `Item 10: generated with SQL (generate_series, triggers off as pg_restore loads) in ${(loadMs / 1000).toFixed(0)} s, then VACUUM (ANALYZE) in ${(vacuumMs / 1000).toFixed(0)} s: ` +
         `${counts.executions} executions created evenly over two years over 20 jobs of 4 sources and 5 environments, 40 logins, 90 % succeeded / 6 % failed / 3 % cancelled / 1 % rejected, ` +
         `${counts.lines} log lines of 80 B, one execution of ${counts.big} lines (finished 3 days ago). Disk: ${describeSizes(sizes.before)} before; ${describeSizes(sizes.loaded!)} loaded.`,
-      `Item 8 pages, 100 calls each through the API (generated client, admin token), p50/p99: ` +
+      `Item 10 pages, 100 calls each through the API (generated client, admin token), p50/p99: ` +
         pageRows.map((r) => `${r.name}: first ${describe(r.first)}, deep ${describe(r.deep)}`).join('; ') +
         `. Baseline GET /executions/:id of the big run (one primary-key read) ${describe(byId)}; load average ${loadDuringPages.toFixed(1)} on 2 cores when the pages began. Deep = the cursor of the execution in the middle of the history (about a year back). EXPLAIN (ANALYZE, BUFFERS) of each listExecutions and readLines query in bench/HISTORY-PLANS.md; ` +
         (pagesWithSeqScan.length ? `sequential scans in: ${pagesWithSeqScan.map((r) => r.name).join(', ')}.` : 'every one runs on index scans, no sequential scan.') +
         ` Log reads: ${logPlans.map((p) => `${p.name} ${p.ms} ms [${p.indexes.join(', ')}]`).join('; ')}.`,
-      `Item 8, migration 0015 (index on executions (started_by, created_at desc, id desc)): the first page for a login with 1 in 20,000 runs ` +
+      `Item 10, migration 0015 (index on executions (started_by, created_at desc, id desc)): the first page for a login with 1 in 20,000 runs ` +
         `took ${unindexed.ms} ms in PostgreSQL without it (${unindexed.sharedHit + unindexed.sharedRead} buffers, on ${unindexed.indexes.join(', ')}) and ` +
         `${pageRows.find((r) => r.name === rare.name)!.plans[0]!.ms} ms with it.`,
       ...retention.notes,
@@ -260,7 +260,7 @@ async function dropEverything(ctx: BenchContext, sizes: { after?: HistorySizes }
   await ctx.db.query('vacuum (full) executions');
   sizes.after = await historySizes(ctx.db);
   ctx.say(`history: after cleanup: ${describeSizes(sizes.after)}`);
-  out.notes.push(`Item 8 cleanup: log_lines truncated, generated executions and catalog deleted, executions vacuumed full: ${describeSizes(sizes.after)}.`);
+  out.notes.push(`Item 10 cleanup: log_lines truncated, generated executions and catalog deleted, executions vacuumed full: ${describeSizes(sizes.after)}.`);
 }
 
 async function explainList(
@@ -302,7 +302,7 @@ async function downloadLogText(ctx: BenchContext, id: string): Promise<{ ms: num
 
 function renderPlans(size: HistorySize, plans: string[]): string {
   return [
-    '# Query plans behind the history item (bench item 8)',
+    '# Query plans behind the history item (bench item 10)',
     '',
     `Written by \`npm run bench -- --only=history\` on ${size.executions} executions and ${size.lines} log lines: ` +
       'EXPLAIN (ANALYZE, BUFFERS) of the exact SQL of src/db/executions.ts and src/db/logStore.ts, with the parameters the API passes.',
