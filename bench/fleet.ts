@@ -8,7 +8,7 @@ import { ensureJob as ensureCatalogJob } from '../scripts/lib/catalog';
 import { loopbackEnvironment } from '../scripts/lib/loopbackSshd';
 import { isFinalStatus } from '../src/model/execution';
 import type { BenchContext } from './context';
-import { processTree } from './measure';
+import { parentOf, processTree } from './measure';
 
 /**
  * Items 8 and 9: a fleet of executions that each print a numbered line every 100 ms for two
@@ -160,15 +160,6 @@ function commandLine(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
   } catch {
     return '';
-  }
-}
-
-function parentOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return 0;
   }
 }
 

@@ -9,6 +9,7 @@ import { isSecondPerson, requireProductionConfirmation } from '../executions/rul
 import { isFinalStatus } from '../model/execution';
 import { MigratorError } from '../errors';
 import type { Logger } from '../logger';
+import { createCommitGate } from '../logs/commitGate';
 import { checkRunnable } from '../ssh/checkRunnable';
 import { killRun } from '../ssh/remoteRun';
 import type { SshPool } from '../ssh/sshPool';
@@ -20,7 +21,6 @@ import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
 import { createNotificationActivities } from './notifications';
 import { createRetentionActivities } from './retention';
-import { createCommitGate } from '../logs/commitGate';
 import { runScript } from './runScript';
 import { createScheduleActivities } from './scheduledRun';
 
@@ -36,17 +36,13 @@ export interface ActivityDeps {
   notifications?: NotificationSettings;
   /** How often a scheduled run reads its execution's row while it waits for the end (2 s by default). */
   schedulePollMs?: number;
-  /**
-   * How many log commits of this worker's runs may go at once (4 by default, of the pool's 10
-   * connections): the rest of the pool stays for the steps that start, check and end runs.
-   */
-  logCommitConcurrency?: number;
 }
 
 /** Builds the activities of `migrationExecution` around their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const { pool, ssh } = deps;
-  const logCommits = createCommitGate(deps.logCommitConcurrency ?? 4);
+  // 4 of the pool's 10 connections at most for log commits: the rest stays for the steps that start, check and end runs.
+  const logCommits = createCommitGate(4);
 
   // Idempotent (one delivery workflow per event and target), so every step that sees a change may announce it.
   const announce = async (executionId: string): Promise<void> => {

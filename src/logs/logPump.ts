@@ -4,7 +4,7 @@ import type { ClientChannel } from 'ssh2';
 import { appendBatch, type ProgressMark, type ReadPosition, type StoredLine } from '../db/logStore';
 import { coerceError } from '../errors';
 import type { OutputStream } from '../model/execution';
-import { type Follower, stopFollowing } from '../ssh/remoteRun';
+import { type Follower, pauseFollower, resumeFollower, stopFollowing } from '../ssh/remoteRun';
 import { type CommitGate, ungated } from './commitGate';
 import { LineSplitter } from './lineSplitter';
 
@@ -179,7 +179,7 @@ export class LogPump {
       this.pending.push({ seq: this.next.lastSeq, stream, ts, text: line.text, continued: line.continued, endOffset: line.endOffset, bytes });
     }
     this.scheduleFlush();
-    if (this.backlogFull()) for (const source of this.sources) pauseBoth(source);
+    if (this.backlogFull()) for (const source of this.sources) pauseFollower(source);
   }
 
   /** PostgreSQL lags too far behind: stop reading until a commit brings the backlog below the marks. */
@@ -210,7 +210,7 @@ export class LogPump {
     // Waiting for the gate, lines keep arriving: the batch is taken once it is this pump's turn.
     await (this.options.gate ?? ungated)(() => this.commitPending());
     if (this.failure || this.closed) return;
-    if (!this.backlogFull()) for (const source of this.sources) resumeBoth(source);
+    if (!this.backlogFull()) for (const source of this.sources) resumeFollower(source);
     // What arrived during this flush goes in the next one.
     if (this.pending.length > 0) this.scheduleFlush();
   }
@@ -238,17 +238,6 @@ export class LogPump {
       for (const source of this.sources) stopFollowing(source);
     }
   }
-}
-
-/** A channel carries both streams: reading stops and goes on for both. */
-function pauseBoth(channel: ClientChannel): void {
-  channel.pause();
-  channel.stderr.pause();
-}
-
-function resumeBoth(channel: ClientChannel): void {
-  channel.resume();
-  channel.stderr.resume();
 }
 
 const noBytes = Buffer.alloc(0);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 import type { ClientChannel } from 'ssh2';
 
@@ -6,7 +6,7 @@ import { MigratorError } from '../errors';
 import type { OutputStream } from '../model/execution';
 import type { SshSession } from './connection';
 import { execCollect, openChannel } from './exec';
-import { readAnswer } from './hostScripts/answer';
+import { randomMarker, readAnswer } from './hostScripts/answer';
 import { runStateOf, type RunState } from './hostScripts/runDirectory';
 import { finishScript, followCommand, inspectScript, killScript, startScript, uploadRejected } from './hostScripts/runScripts';
 import { wrapperScript, type RunSpec } from './hostScripts/runWrapper';
@@ -77,7 +77,7 @@ export interface Follower {
  * root logins.)
  */
 export async function followOutput(conn: SshSession, executionId: string, offsets: Record<OutputStream, number>): Promise<Follower> {
-  const start = `migrator-follow-${randomBytes(12).toString('hex')}`;
+  const start = randomMarker('migrator-follow');
   return { channel: await openChannel(conn, followCommand(executionId, offsets, start)), start };
 }
 
@@ -88,6 +88,17 @@ export async function followOutput(conn: SshSession, executionId: string, offset
  */
 export function stopFollowing(channel: ClientChannel): void {
   channel.close();
+  resumeFollower(channel);
+}
+
+/** A follower's channel carries both streams: reading stops for both. */
+export function pauseFollower(channel: ClientChannel): void {
+  channel.pause();
+  channel.stderr.pause();
+}
+
+/** And goes on for both. */
+export function resumeFollower(channel: ClientChannel): void {
   channel.resume();
   channel.stderr.resume();
 }

@@ -10,6 +10,11 @@ export interface AnsweringScript {
   marker: string;
 }
 
+/** A word no program on the host can be expected to print by chance: `<prefix>-<24 hex digits>`. */
+export function randomMarker(prefix: string): string {
+  return `${prefix}-${randomBytes(12).toString('hex')}`;
+}
+
 /** The fields of one answer: what the script stated, each key once. */
 export type Answer = ReadonlyMap<string, string>;
 
@@ -23,7 +28,7 @@ export const answerFunction = 'migrator_answer';
  * one; a value's newlines become spaces, so one field is one line.
  */
 export function answeringScript(lines: string[]): AnsweringScript {
-  const marker = `migrator-${randomBytes(12).toString('hex')}`;
+  const marker = randomMarker('migrator');
   const define = `${answerFunction}() { printf '${marker} %s=%s\\n' "$1" "\${2//$'\\n'/ }"; }`;
   return { command: bashCommand([define, ...lines].join('\n')), marker };
 }
