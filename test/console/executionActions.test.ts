@@ -58,7 +58,7 @@ describe('console: cancelling and approving from the Execution page', () => {
       await banner.waitFor();
       expect(await banner.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).toBe('rgb(164, 14, 38)');
 
-      await p.getByRole('link', { name: 'Run a job' }).click();
+      await p.getByRole('link', { name: 'Run a job', exact: true }).click();
       await p.getByLabel('Job', { exact: true }).selectOption({ label: job.name });
       await p.getByRole('button', { name: 'Ask for approval and run' }).click();
       await p.getByRole('alert').filter({ hasText: 'is a production environment' }).waitFor();

@@ -34,7 +34,7 @@ describe('console: running a job from its generated form', () => {
     await withEvidence('run-from-form', p, log, async () => {
       await p.getByLabel('Current environment').selectOption({ label: env.name });
       await p.waitForURL((u) => u.searchParams.get('environmentId') === env.id);
-      await p.getByRole('link', { name: 'Run a job' }).click();
+      await p.getByRole('link', { name: 'Run a job', exact: true }).click();
       await p.getByRole('heading', { name: 'Run a job' }).waitFor();
       expect(await p.getByLabel('Environment', { exact: true }).inputValue()).toBe(env.id);
       await p.getByLabel('Job', { exact: true }).selectOption({ label: job.name });
