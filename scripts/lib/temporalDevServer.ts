@@ -78,7 +78,14 @@ export async function startDevServer(
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--namespace', 'default'];
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
-  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (options.dbFilename) {
+    // SQLite's defaults (a rollback journal, a full sync per commit) made each history write
+    // wait for the disk: with 50 executions at once a write took over a second, and a task
+    // whose start History recorded that late was never delivered (temporalio/temporal#11733),
+    // waiting out its timeout. A write-ahead log synced at checkpoints survives the process
+    // being killed, which is all the restart tests and `npm run dev` need of it.
+    args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
   if (uiPort && options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   // The executions' search attributes; the dev server's SQLite visibility holds 10 Keyword and 3 Bool per namespace.
   for (const { name, type } of searchAttributeRegistrations()) args.push('--search-attribute', `${name}=${type}`);
