@@ -257,6 +257,27 @@ describe('migrationExecution with stubbed steps', () => {
       expect(e.outcome).toMatchObject({ status: 'failed', errorCode: 'TIMED_OUT' });
     });
 
+    test('when a step never reaches a worker (started in Temporal, never heard from), then it is tried again after deliveryTimeoutSeconds, not its two-minute start-to-close timeout', async () => {
+      const e = w.steps.add({
+        // The first attempt acts as a task Temporal recorded as started but never delivered: no
+        // heartbeat, no answer. The sleep ends early only when the worker shuts down.
+        validate: async () => {
+          if (Context.current().info.attempt === 1) await Context.current().sleep(60_000);
+        },
+      });
+      const startedAt = Date.now();
+      const handle = await w.start(e, { deliveryTimeoutSeconds: 2 });
+
+      expect(await endOf(handle)).toBe('succeeded');
+      const attempts = w.steps.callsOf(e.id, 'validateScript');
+      expect(attempts.map((c) => c.attempt)).toEqual([1, 2]);
+      // Two seconds without a heartbeat, then the retry's one-second backoff; nowhere near two minutes.
+      expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(2000);
+      expect(attempts[1]!.at - attempts[0]!.at).toBeLessThan(10_000);
+      expect(Date.now() - startedAt).toBeLessThan(20_000);
+      expect(w.steps.namesOf(e.id)).toEqual(['prepareExecution', 'acquireSlot', 'checkProductionSafety', 'validateScript', 'validateScript', 'runScript', 'finalizeExecution']);
+    });
+
     test('when runScript stops heartbeating (its worker is gone), then each attempt times out, the run is stopped and it fails LOST', async () => {
       const e = w.steps.add({
         // Never heartbeats; the sleep ends early only when the worker shuts down.

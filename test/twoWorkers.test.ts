@@ -16,7 +16,7 @@ describe('two workers share the executions; one dies mid-run and the other takes
   const workers: MigratorProcess[] = [];
 
   beforeAll(async () => {
-    // The default heartbeat timeout (20 s): a shorter one gives up on live attempts when the machine is loaded.
+    // The default heartbeat timeout (10 s): a much shorter one gives up on live attempts when the machine is loaded.
     h = await startHarness({ worker: false, executionTuning: { retryMaxIntervalSeconds: 1 } });
     const env = {
       DATABASE_URL: h.databaseUrl,

@@ -17,6 +17,7 @@ import type { ApprovalState, ExecutionOutcome, ExecutionPlan, RunScriptResult, R
 import { loadActiveExecutionContext, loadExecutionContext, runSpecOf, sshTargetOfSnapshot } from './context';
 import { announceExecutionStatus } from '../notifications/announce';
 import type { NotificationSettings } from '../notifications/settings';
+import { announceArrival, announcingArrival } from './arrival';
 import { createEnvironmentCheckActivities } from './environmentCheck';
 import { withFailureMapping } from './failures';
 import { createNotificationActivities } from './notifications';
@@ -63,127 +64,135 @@ export function createActivities(deps: ActivityDeps) {
     ...notificationActivities(deps),
     ...createScheduleActivities({ pool, logger: deps.logger, temporal: deps.temporal, schedulePollMs: deps.schedulePollMs, notifications: deps.notifications }),
 
-    /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
-    async prepareExecution(executionId: string): Promise<ExecutionPlan> {
-      // The API commits the row before it starts the workflow; a workflow started by hand (or
-      // a start that raced) may get here first: worth a retry, not a failure.
-      if (!(await executions.getExecution(pool, executionId))) {
-        throw new MigratorError('UNAVAILABLE', `Execution ${executionId} is not in the database yet; its start may not have committed.`);
-      }
-      const ctx = await loadExecutionContext(pool, executionId);
-      if (ctx.execution.status === 'awaiting_approval') await announce(executionId);
-      return {
-        executionId,
-        jobName: ctx.job.name,
-        environmentName: ctx.target.environmentName,
-        production: ctx.execution.approvalDeadline !== null,
-        scriptPath: ctx.job.scriptPath,
-        interpreter: ctx.job.interpreter,
-        argumentCount: ctx.argv.length,
-        timeoutSeconds: ctx.job.timeoutSeconds,
-        startedBy: ctx.execution.startedBy,
-        needsApproval: ctx.execution.approvalDeadline !== null,
-        approvalDeadline: ctx.execution.approvalDeadline?.getTime() ?? null,
-        alreadyEnded: ctx.execution.finishedAt !== null,
-        endedAs: ctx.execution.finishedAt ? { status: ctx.execution.status, errorCode: ctx.execution.errorCode } : null,
-      };
-    },
-
-    /** What the execution's row says now: approved (`queued`), rejected, expired, or still awaiting. */
-    async readApproval(executionId: string): Promise<ApprovalState> {
-      return approvalStateOf(executionId);
-    },
-
-    /** The deadline passed: fails the execution unless an approval or a rejection won first, and returns what the row says. */
-    async expireApproval(executionId: string): Promise<ApprovalState> {
-      const execution = await executions.getExecution(pool, executionId);
-      const deadline = execution?.approvalDeadline?.toISOString() ?? 'its deadline';
-      const expired = await executions.expireApproval(
-        pool,
-        executionId,
-        `Nobody but its starter approved the execution by ${deadline}; nothing was run.`,
-      );
-      if (expired && execution) await wakeQueued(deps, execution.environmentId);
-      return approvalStateOf(executionId);
-    },
-
-    /** Takes a run slot on the environment if one is left for it after everyone queued ahead (FIFO). */
-    async acquireSlot(executionId: string): Promise<{ acquired: boolean; position: number }> {
-      const answer = await slots.acquireSlot(pool, executionId);
-      // A grant wakes nobody: for everyone queued behind, one fewer is ahead and one fewer slot is
-      // free, so who may take a slot is unchanged. A slot freed, or an execution leaving the queue
-      // without one, changes it: those wake the queue (finalizeExecution, expireApproval).
-      return { acquired: answer.acquired, position: answer.position };
-    },
-
-    /**
-     * A production environment runs only when its name was typed back in `confirmProduction`
-     * and another operator approved; checked again here against the environment as it is now.
-     */
-    async checkProductionSafety(executionId: string): Promise<void> {
-      const { execution, target } = await loadActiveExecutionContext(pool, executionId);
-      const environment = await getEnvironment(pool, execution.environmentId);
-      if (!environment) throw new MigratorError('NOT_FOUND', `Environment ${execution.environmentId} no longer exists.`);
-      if (!environment.production) return;
-      // Typed back at the start: the name as it was then.
-      requireProductionConfirmation({ name: target.environmentName, production: true }, execution.confirmProduction);
-      if (!isSecondPerson(execution.startedBy, execution.approvedBy)) {
-        throw new MigratorError(
-          'FORBIDDEN',
-          `"${environment.name}" became a production environment after this execution started, so nobody approved it; start it again to ask for an approval.`,
-        );
-      }
-    },
-
-    /** Connects with the pinned host key and checks the script, interpreter and tools on the host. */
-    async validateScript(executionId: string): Promise<void> {
-      const ctx = await loadActiveExecutionContext(pool, executionId);
-      await executions.markRunning(pool, executionId);
-      const session = await ssh.session(sshTargetOfSnapshot(ctx.target));
-      await checkRunnable(session, runSpecOf(ctx), `${ctx.target.host} (environment "${ctx.target.environmentName}")`);
-    },
-
     /** Follows the run (starting it the first time) to its end, or for `options.segmentSeconds` at most. */
     async runScript(executionId: string, options: RunSegmentOptions = {}): Promise<RunScriptResult> {
-      const { target } = await loadActiveExecutionContext(pool, executionId);
-      return runScript(
-        { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds, logCommits },
-        executionId,
-        sshTargetOfSnapshot(target),
-        options,
-      );
+      // Heartbeats from the first moment (see arrival.ts) until the run's own heartbeats take over.
+      const arrival = announceArrival();
+      try {
+        const { target } = await loadActiveExecutionContext(pool, executionId);
+        return await runScript(
+          { pool, ssh, logger: deps.logger, killGraceSeconds: deps.killGraceSeconds, logCommits, arrival },
+          executionId,
+          sshTargetOfSnapshot(target),
+          options,
+        );
+      } finally {
+        arrival.stop();
+      }
     },
 
-    /**
-     * Kills the run's process group if it is still alive. The workflow calls it after a
-     * cancellation that `runScript` could not carry out itself (its worker was down, so the
-     * attempt timed out instead), so a cancel always ends with the process dead.
-     */
-    async stopRun(executionId: string): Promise<{ killed: boolean }> {
-      // The usual case: runScript heard the cancel and already confirmed the group dead.
-      if (await executions.remoteStopped(pool, executionId)) return { killed: false };
-      const { target } = await loadExecutionContext(pool, executionId);
-      const session = await ssh.session(sshTargetOfSnapshot(target));
-      const result = await killRun(session, executionId, deps.killGraceSeconds);
-      await executions.markRemoteStopped(pool, executionId);
-      return result;
-    },
+    ...announcingArrival({
+      /** Loads the execution's snapshot, re-validates the params and returns the plan (no secrets). */
+      async prepareExecution(executionId: string): Promise<ExecutionPlan> {
+        // The API commits the row before it starts the workflow; a workflow started by hand (or
+        // a start that raced) may get here first: worth a retry, not a failure.
+        if (!(await executions.getExecution(pool, executionId))) {
+          throw new MigratorError('UNAVAILABLE', `Execution ${executionId} is not in the database yet; its start may not have committed.`);
+        }
+        const ctx = await loadExecutionContext(pool, executionId);
+        if (ctx.execution.status === 'awaiting_approval') await announce(executionId);
+        return {
+          executionId,
+          jobName: ctx.job.name,
+          environmentName: ctx.target.environmentName,
+          production: ctx.execution.approvalDeadline !== null,
+          scriptPath: ctx.job.scriptPath,
+          interpreter: ctx.job.interpreter,
+          argumentCount: ctx.argv.length,
+          timeoutSeconds: ctx.job.timeoutSeconds,
+          startedBy: ctx.execution.startedBy,
+          needsApproval: ctx.execution.approvalDeadline !== null,
+          approvalDeadline: ctx.execution.approvalDeadline?.getTime() ?? null,
+          alreadyEnded: ctx.execution.finishedAt !== null,
+          endedAs: ctx.execution.finishedAt ? { status: ctx.execution.status, errorCode: ctx.execution.errorCode } : null,
+        };
+      },
 
-    /** Records the outcome; idempotent, so a retry or a late duplicate changes nothing. */
-    async finalizeExecution(outcome: ExecutionOutcome): Promise<void> {
-      await executions.finalizeExecution(pool, {
-        id: outcome.executionId,
-        status: outcome.status,
-        exitCode: outcome.exitCode ?? null,
-        errorCode: (outcome.errorCode ?? null) as executions.Execution['errorCode'],
-        errorMessage: outcome.errorMessage ?? null,
-        rejectedBy: outcome.rejectedBy ?? null,
-        stopPending: outcome.stopPending ?? false,
-      });
-      const execution = await executions.getExecution(pool, outcome.executionId);
-      if (execution) await wakeQueued(deps, execution.environmentId);
-      await announce(outcome.executionId);
-    },
+      /** What the execution's row says now: approved (`queued`), rejected, expired, or still awaiting. */
+      async readApproval(executionId: string): Promise<ApprovalState> {
+        return approvalStateOf(executionId);
+      },
+
+      /** The deadline passed: fails the execution unless an approval or a rejection won first, and returns what the row says. */
+      async expireApproval(executionId: string): Promise<ApprovalState> {
+        const execution = await executions.getExecution(pool, executionId);
+        const deadline = execution?.approvalDeadline?.toISOString() ?? 'its deadline';
+        const expired = await executions.expireApproval(
+          pool,
+          executionId,
+          `Nobody but its starter approved the execution by ${deadline}; nothing was run.`,
+        );
+        if (expired && execution) await wakeQueued(deps, execution.environmentId);
+        return approvalStateOf(executionId);
+      },
+
+      /** Takes a run slot on the environment if one is left for it after everyone queued ahead (FIFO). */
+      async acquireSlot(executionId: string): Promise<{ acquired: boolean; position: number }> {
+        const answer = await slots.acquireSlot(pool, executionId);
+        // A grant wakes nobody: for everyone queued behind, one fewer is ahead and one fewer slot is
+        // free, so who may take a slot is unchanged. A slot freed, or an execution leaving the queue
+        // without one, changes it: those wake the queue (finalizeExecution, expireApproval).
+        return { acquired: answer.acquired, position: answer.position };
+      },
+
+      /**
+       * A production environment runs only when its name was typed back in `confirmProduction`
+       * and another operator approved; checked again here against the environment as it is now.
+       */
+      async checkProductionSafety(executionId: string): Promise<void> {
+        const { execution, target } = await loadActiveExecutionContext(pool, executionId);
+        const environment = await getEnvironment(pool, execution.environmentId);
+        if (!environment) throw new MigratorError('NOT_FOUND', `Environment ${execution.environmentId} no longer exists.`);
+        if (!environment.production) return;
+        // Typed back at the start: the name as it was then.
+        requireProductionConfirmation({ name: target.environmentName, production: true }, execution.confirmProduction);
+        if (!isSecondPerson(execution.startedBy, execution.approvedBy)) {
+          throw new MigratorError(
+            'FORBIDDEN',
+            `"${environment.name}" became a production environment after this execution started, so nobody approved it; start it again to ask for an approval.`,
+          );
+        }
+      },
+
+      /** Connects with the pinned host key and checks the script, interpreter and tools on the host. */
+      async validateScript(executionId: string): Promise<void> {
+        const ctx = await loadActiveExecutionContext(pool, executionId);
+        await executions.markRunning(pool, executionId);
+        const session = await ssh.session(sshTargetOfSnapshot(ctx.target));
+        await checkRunnable(session, runSpecOf(ctx), `${ctx.target.host} (environment "${ctx.target.environmentName}")`);
+      },
+
+      /**
+       * Kills the run's process group if it is still alive. The workflow calls it after a
+       * cancellation that `runScript` could not carry out itself (its worker was down, so the
+       * attempt timed out instead), so a cancel always ends with the process dead.
+       */
+      async stopRun(executionId: string): Promise<{ killed: boolean }> {
+        // The usual case: runScript heard the cancel and already confirmed the group dead.
+        if (await executions.remoteStopped(pool, executionId)) return { killed: false };
+        const { target } = await loadExecutionContext(pool, executionId);
+        const session = await ssh.session(sshTargetOfSnapshot(target));
+        const result = await killRun(session, executionId, deps.killGraceSeconds);
+        await executions.markRemoteStopped(pool, executionId);
+        return result;
+      },
+
+      /** Records the outcome; idempotent, so a retry or a late duplicate changes nothing. */
+      async finalizeExecution(outcome: ExecutionOutcome): Promise<void> {
+        await executions.finalizeExecution(pool, {
+          id: outcome.executionId,
+          status: outcome.status,
+          exitCode: outcome.exitCode ?? null,
+          errorCode: (outcome.errorCode ?? null) as executions.Execution['errorCode'],
+          errorMessage: outcome.errorMessage ?? null,
+          rejectedBy: outcome.rejectedBy ?? null,
+          stopPending: outcome.stopPending ?? false,
+        });
+        const execution = await executions.getExecution(pool, outcome.executionId);
+        if (execution) await wakeQueued(deps, execution.environmentId);
+        await announce(outcome.executionId);
+      },
+    }),
   });
 }
 

@@ -31,6 +31,8 @@ export interface RunScriptDeps {
   heartbeatIntervalMs?: number;
   /** Shared by every run of the worker: how many of their log commits go at once. */
   logCommits?: CommitGate;
+  /** The heartbeats sent since the attempt arrived (`announceArrival`); the run's own take over once it is found. */
+  arrival?: { stop(): void };
 }
 
 /** Heartbeat details: offsets and counts, never log text. */
@@ -98,6 +100,7 @@ export async function runScript(
     }
     const { pid } = found;
     const beat = (): void => activity.heartbeat({ ...activePump.position, pid } satisfies RunHeartbeat);
+    deps.arrival?.stop();
     beat();
     heartbeat = setInterval(beat, deps.heartbeatIntervalMs ?? 1000);
     const report = progressReporter(activity, activePump, log);

@@ -2,19 +2,24 @@ import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow'
 
 import type { Activities } from '../activities';
 import { stepRetryPolicy, untilSuccessRetryPolicy } from './retryPolicy';
+import { withDefaults } from './tuning';
 import type { ExecutionTuning } from './types';
 
-/** The steps of `migrationExecution`, each with the retry budget of the execution's tuning. */
+/**
+ * The steps of `migrationExecution`, each with the retry budget of the execution's tuning. Each
+ * heartbeats from the moment it reaches a worker (activities/arrival.ts), so a task that Temporal
+ * recorded as started but never delivered is retried after `deliveryTimeoutSeconds`, not after
+ * its start-to-close timeout.
+ */
 export function stepActivities(tuning: ExecutionTuning) {
-  const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: stepRetryPolicy(tuning) });
+  const heartbeatTimeout = `${withDefaults(tuning).deliveryTimeoutSeconds} seconds`;
+  const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout, retry: stepRetryPolicy(tuning) });
   // Steps that only read and write PostgreSQL (a connection waits 10 s at most): an attempt that
-  // has not answered in 30 s is given up and retried rather than holding the execution for two
-  // minutes. In bench item 6 one of 50 acquireSlot attempts stayed unanswered on the worker with
-  // no query of it in PostgreSQL, and that execution waited the whole two minutes.
-  const dbSteps = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: stepRetryPolicy(tuning) });
+  // has not answered in 30 s is given up and retried rather than holding the execution longer.
+  const dbSteps = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', heartbeatTimeout, retry: stepRetryPolicy(tuning) });
   // Nothing may stay active without its outcome recorded, and no slot may free up while the run
   // may still be alive on the host: these two outlast any outage.
-  const mustSucceed = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: untilSuccessRetryPolicy(tuning) });
+  const mustSucceed = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout, retry: untilSuccessRetryPolicy(tuning) });
   // Proxies look activities up by name, so they cannot be spread.
   return {
     prepareExecution: dbSteps.prepareExecution,

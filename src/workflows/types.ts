@@ -25,8 +25,13 @@ export interface ExecutionTuning {
   runSegmentSeconds?: number;
   /** At most one `runProgress` signal (a history event) per this many seconds while the output grows. */
   progressIntervalSeconds?: number;
-  /** A `runScript` attempt that does not heartbeat for this long is given up on (its worker is gone). */
+  /** A `runScript` attempt that does not heartbeat for this long is given up on (its worker is gone, or the task never reached one). */
   heartbeatTimeoutSeconds?: number;
+  /**
+   * Every other step heartbeats from the moment it reaches a worker; one that has not for this
+   * long never arrived (Temporal can lose a task it recorded as started) and is tried again.
+   */
+  deliveryTimeoutSeconds?: number;
   /** A run whose history reached this many events continues as new at its next wait (or when Temporal suggests it). */
   continueAfterEvents?: number;
 }
@@ -45,7 +50,8 @@ export const tuningDefaults: Required<ExecutionTuning> = {
   queueBackstopSeconds: 300,
   runSegmentSeconds: 3600,
   progressIntervalSeconds: 120,
-  heartbeatTimeoutSeconds: 20,
+  heartbeatTimeoutSeconds: 10,
+  deliveryTimeoutSeconds: 10,
   continueAfterEvents: 2000,
 };
 

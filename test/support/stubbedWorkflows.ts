@@ -25,6 +25,8 @@ export const testTuning: Required<ExecutionTuning> = {
   runSegmentSeconds: 60,
   progressIntervalSeconds: 1,
   heartbeatTimeoutSeconds: 20,
+  // Stubbed steps do not heartbeat; a test that simulates a lost delivery passes a short one.
+  deliveryTimeoutSeconds: 60,
   continueAfterEvents: 10_000,
 };
 
