@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { isFinalStatus } from '../../src/model/execution';
+import { finalStatuses, isFinalStatus } from '../../src/model/execution';
 import { type BenchContext, cpuGroups, ensureJob, truncateLogLines } from '../context';
 import { CpuAccount, formatRate, formatRatio } from '../measure';
 import { type ItemOutput, verdict } from '../report';
+import { describeStragglers } from '../stragglers';
 
 export const concurrentExecutions = 50;
 export const linesPerExecution = 100_000;
@@ -28,6 +29,9 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
   const ids = await Promise.all(jobIds.map((jobId) => ctx.api.start(jobId, ctx.environmentId, { lines: linesPerExecution })));
   // One query for all 50 instead of 50 pollers loading the API under test; each is checked through the API below.
   let finishedAt: number;
+  let mostEndedAt: number | undefined;
+  let stragglersDescribed = false;
+  const stragglerNotes: string[] = [];
   for (;;) {
     const { rows } = await ctx.db.query<{ status: string; n: string }>(
       'select status, count(*) as n from executions where id = any($1::uuid[]) group by status',
@@ -37,6 +41,22 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
     if (ended === ids.length) {
       finishedAt = performance.now();
       break;
+    }
+    // When nine in ten have ended and the rest lag 15 s behind, say what they wait on.
+    if (ended >= ids.length * 0.9) mostEndedAt ??= performance.now();
+    if (mostEndedAt !== undefined && !stragglersDescribed && performance.now() - mostEndedAt > 15_000) {
+      stragglersDescribed = true;
+      const { rows: lagging } = await ctx.db.query<{ workflow_id: string }>(
+        `select workflow_id from executions where id = any($1::uuid[]) and status <> all($2::text[])`,
+        [ids, finalStatuses],
+      );
+      const lines = await describeStragglers(
+        ctx.stack.temporalAddress,
+        lagging.map((r) => r.workflow_id),
+        Date.now() - (performance.now() - started),
+      ).catch((err: unknown) => [`could not describe them: ${String(err)}`]);
+      for (const line of lines) ctx.say(`concurrency: straggler ${line}`);
+      stragglerNotes.push(...lines);
     }
     await sleep(100);
   }
@@ -104,6 +124,7 @@ export async function benchConcurrency(ctx: BenchContext, out: ItemOutput): Prom
     `Item 6: ${concurrentExecutions} jobs (one active execution per job and environment), environment maxConcurrency 50; all ` +
       `${concurrentExecutions} succeeded, every lineCount was ${linesPerExecution} and \`count(*)\` of log_lines per execution ` +
       `matched. POST of all → last final, ${cpuUse}. The receive span is min(ts) → max(ts) over all their log_lines (ts is stamped when the worker splits a line).` +
-      (Number.isFinite(single) ? '' : ' Item 1 did not run, so there is no single-execution rate to compare.'),
+      (Number.isFinite(single) ? '' : ' Item 1 did not run, so there is no single-execution rate to compare.') +
+      (stragglerNotes.length ? ` Executions still running 15 s after nine in ten had ended: ${stragglerNotes.join(' | ')}` : ''),
   );
 }
