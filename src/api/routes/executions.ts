@@ -86,7 +86,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
     res.json({
-      items: page.map(({ sortKey: _sortKey, ...item }) => executionView(deps, item, req.principal!)),
+      items: page.map((item) => executionView(deps, item, req.principal!)),
       nextCursor: items.length > query.limit && last ? encodeCursor([last.sortKey, last.id]) : null,
     });
   });
