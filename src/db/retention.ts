@@ -9,6 +9,10 @@ import { withTransaction } from './pool';
  */
 export async function deleteExpiredLogLines(pool: Pool, retentionDays: number, batchSize: number): Promise<{ deleted: number }> {
   return withTransaction(pool, async (client) => {
+    // The planner overestimates the join by orders of magnitude, which is enough to JIT-compile
+    // the statement: on 5,000 lines that took about 100 ms of CPU against 40 ms for the deletion
+    // itself, every batch, while the writers of running executions share the machine.
+    await client.query('set local jit = off');
     const { rows } = await client.query<{ deleted: number; touched: string[] }>(
       `with doomed as (
          select l.execution_id, l.seq
