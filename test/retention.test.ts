@@ -120,6 +120,26 @@ describe('log retention: expired log lines, ended run directories, the daily sch
     await h.pool.query('delete from log_lines where execution_id = $1', [old]);
   });
 
+  test('when executions without lines finished before those a full batch deletes from, then that batch marks them purged', async () => {
+    const empty = await seedExecution({ finishedDaysAgo: 120, lines: 0 });
+    const older = await seedExecution({ finishedDaysAgo: 110, lines: 4 });
+    const partly = await seedExecution({ finishedDaysAgo: 100, lines: 20 });
+
+    expect(await deleteExpiredLogLines(h.pool, 30, 10)).toEqual({ deleted: 10 });
+
+    const { rows } = await h.pool.query<{ id: string; lines: number; purged: boolean }>(
+      `select e.id::text as id, (select count(*)::integer from log_lines l where l.execution_id = e.id) as lines,
+              e.logs_purged_at is not null as purged
+         from executions e where e.id = any($1::uuid[])`,
+      [[empty, older, partly]],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(empty)).toMatchObject({ lines: 0, purged: true });
+    expect(byId.get(older)).toMatchObject({ lines: 0, purged: true });
+    expect(byId.get(partly)).toMatchObject({ lines: 14, purged: false });
+    await h.pool.query('delete from log_lines where execution_id = $1', [partly]);
+  });
+
   describe('run directories on the hosts', () => {
     const created: string[] = [];
     const lockHolders: ChildProcess[] = [];
