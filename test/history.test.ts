@@ -115,6 +115,22 @@ describe('execution history: filters, keyset pages, rerun', () => {
     }
   });
 
+  test('when an execution holds its snapshots, then the list and the detail answer the same fields, exactly those the OpenAPI document names', async () => {
+    const [id] = await seed(1, { status: 'failed' });
+    await h.pool.query(
+      `update executions set job_snapshot = '{"name": "snap", "scriptPath": "/opt/secret-path.sh"}', target_snapshot = '{"privateKeyPath": "/keys/id", "shellInit": ". ~/.env"}',
+              workflow_started_at = now(), progress_done = 3, progress_total = 4, finished_at = now() where id = $1`,
+      [id],
+    );
+    const documented = Object.keys((await h.request('GET', '/api/v1/openapi.json')).body.components.schemas.Execution.properties).sort();
+    const detail = (await h.request('GET', `/api/v1/executions/${id}`)).body;
+    const item = (await page(`environmentId=${env.id}&status=failed&limit=200`)).items.find((e) => e.id === id);
+    expect(Object.keys(detail).sort()).toEqual(documented);
+    expect(item).toEqual(detail);
+    expect(JSON.stringify(item)).not.toMatch(/secret-path|id_|shellInit|Snapshot|workflowStartedAt/);
+    expect(detail.progress).toEqual({ lines: 0, done: 3, total: 4, percent: 75 });
+  });
+
   test('when an execution is rerun, then a new execution runs with the same job, environment and params, and the old one stays as it was', async () => {
     const first = await h.request('POST', '/api/v1/executions', { jobId: job.id, environmentId: env.id, params: { tenant: "o'brien; $(id)" } });
     expect(first.status).toBe(202);

@@ -4,6 +4,10 @@ import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 
+import type { PoolClient } from 'pg';
+
+import { createPool } from '../src/db/pool';
+import { deleteExpiredLogLines } from '../src/db/retention';
 import { ensureRetentionSchedule } from '../src/temporal/retentionSchedule';
 import type { RetentionResult } from '../src/workflows/types';
 import { startHarness, type Harness } from './support/harness';
@@ -74,6 +78,66 @@ describe('log retention: expired log lines, ended run directories, the daily sch
     expect(byId.get(oldWithoutLines)).toMatchObject({ lines: 0, purged: true });
     expect(byId.get(recent)).toMatchObject({ lines: 300, purged: false });
     expect(byId.get(running)).toMatchObject({ lines: 200, purged: false });
+  });
+
+  test('when a batch deletes, then PostgreSQL runs it without JIT, and the pooled connection keeps its own setting', async () => {
+    const old = await seedExecution({ finishedDaysAgo: 100, lines: 50 });
+    const one = createPool(h.databaseUrl, 1);
+    // Every statement of this session would be JIT-compiled, were JIT left on.
+    await one.query('set jit_above_cost = 0');
+    const plansOfDelete: string[] = [];
+    const connect = one.connect.bind(one) as () => Promise<PoolClient>;
+    const watched = new Proxy(one, {
+      get(target, prop) {
+        if (prop !== 'connect') return Reflect.get(target, prop, target) as unknown;
+        return async () => {
+          const client = await connect();
+          const query = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<{ rows: Record<string, string>[] }>;
+          return new Proxy(client, {
+            get(c, key) {
+              if (key !== 'query') return Reflect.get(c, key, c) as unknown;
+              return async (text: string, values?: unknown[]) => {
+                if (typeof text === 'string' && text.includes('delete from log_lines')) {
+                  plansOfDelete.push((await query(`explain ${text}`, values)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+                }
+                return query(text, values);
+              };
+            },
+          });
+        };
+      },
+    });
+    try {
+      const before = (await one.query<{ plan: string }>("explain select count(*) from log_lines where text <> ''")).rows.map((r) => Object.values(r)[0]).join('\n');
+      expect(before).toContain('JIT');
+      expect(await deleteExpiredLogLines(watched, 30, 10)).toEqual({ deleted: 10 });
+      expect(plansOfDelete).toHaveLength(1);
+      expect(plansOfDelete[0]).not.toContain('JIT');
+      expect((await one.query<{ jit: string }>('show jit')).rows[0]!.jit).toBe('on');
+    } finally {
+      await one.end();
+    }
+    await h.pool.query('delete from log_lines where execution_id = $1', [old]);
+  });
+
+  test('when executions without lines finished before those a full batch deletes from, then that batch marks them purged', async () => {
+    const empty = await seedExecution({ finishedDaysAgo: 120, lines: 0 });
+    const older = await seedExecution({ finishedDaysAgo: 110, lines: 4 });
+    const partly = await seedExecution({ finishedDaysAgo: 100, lines: 20 });
+
+    expect(await deleteExpiredLogLines(h.pool, 30, 10)).toEqual({ deleted: 10 });
+
+    const { rows } = await h.pool.query<{ id: string; lines: number; purged: boolean }>(
+      `select e.id::text as id, (select count(*)::integer from log_lines l where l.execution_id = e.id) as lines,
+              e.logs_purged_at is not null as purged
+         from executions e where e.id = any($1::uuid[])`,
+      [[empty, older, partly]],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(empty)).toMatchObject({ lines: 0, purged: true });
+    expect(byId.get(older)).toMatchObject({ lines: 0, purged: true });
+    expect(byId.get(partly)).toMatchObject({ lines: 14, purged: false });
+    await h.pool.query('delete from log_lines where execution_id = $1', [partly]);
   });
 
   describe('run directories on the hosts', () => {

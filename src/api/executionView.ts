@@ -19,25 +19,47 @@ export function linksOf(ctx: ViewContext, e: Pick<Execution, 'id' | 'workflowId'
 }
 
 /**
- * An execution as the API answers it. The snapshots stay out (they hold key paths and
- * shellInit, which only admins read on the environment itself), and so do internal marks.
+ * An execution as the API answers it: the fields named here and no others, so the snapshots
+ * (key paths and shellInit, which only admins read on the environment itself) and internal
+ * marks stay out whatever the row holds. One object literal, in the order answers always had:
+ * a page builds fifty of these, and copying a row with rest and spread costs far more.
  */
-export function executionView(ctx: ViewContext, execution: ExecutionView, caller: Pick<Principal, 'name' | 'role'>) {
-  const {
-    progressDone,
-    progressTotal,
-    jobSnapshot: _job,
-    targetSnapshot: _target,
-    workflowStartedAt: _started,
-    ...e
-  } = execution;
+export function executionView(ctx: ViewContext, e: ExecutionView, caller: Pick<Principal, 'name' | 'role'>) {
   return {
-    ...e,
+    id: e.id,
+    jobId: e.jobId,
+    environmentId: e.environmentId,
+    params: e.params,
+    confirmProduction: e.confirmProduction,
+    status: e.status,
+    exitCode: e.exitCode,
+    errorCode: e.errorCode,
+    errorMessage: e.errorMessage,
+    startedBy: e.startedBy,
+    approvedBy: e.approvedBy,
+    approvedAt: e.approvedAt,
+    rejectedBy: e.rejectedBy,
+    cancelledBy: e.cancelledBy,
+    rerunOf: e.rerunOf,
+    workflowId: e.workflowId,
+    createdAt: e.createdAt,
+    startedAt: e.startedAt,
+    finishedAt: e.finishedAt,
+    lineCount: e.lineCount,
+    logsPurgedAt: e.logsPurgedAt,
+    approvalDeadline: e.approvalDeadline,
+    approvalNote: e.approvalNote,
+    scheduleId: e.scheduleId,
+    scheduleVersion: e.scheduleVersion,
+    jobName: e.jobName,
+    sourceName: e.sourceName,
+    environmentName: e.environmentName,
+    queuePosition: e.queuePosition,
     rejectedAt: e.status === 'rejected' ? e.finishedAt : null,
     cancelledAt: e.status === 'cancelled' ? e.finishedAt : null,
     links: linksOf(ctx, e),
     actions: actionsFor(e, caller),
-    progress: { lines: e.lineCount, done: progressDone, total: progressTotal, percent: progressPercent(progressDone, progressTotal) },
+    progress: { lines: e.lineCount, done: e.progressDone, total: e.progressTotal, percent: progressPercent(e.progressDone, e.progressTotal) },
   };
 }
 

@@ -49,14 +49,16 @@ export interface Execution {
   scheduleVersion: number | null;
 }
 
-const columns = `id, job_id as "jobId", environment_id as "environmentId", params, confirm_production as "confirmProduction",
+/** Every column an answer of the API shows: all but the snapshots and when Temporal accepted the workflow. */
+const summaryColumns = `id, job_id as "jobId", environment_id as "environmentId", params, confirm_production as "confirmProduction",
   status, exit_code as "exitCode", error_code as "errorCode", error_message as "errorMessage", started_by as "startedBy",
   approved_by as "approvedBy", approved_at as "approvedAt", rejected_by as "rejectedBy", cancelled_by as "cancelledBy",
   rerun_of as "rerunOf", workflow_id as "workflowId", created_at as "createdAt", started_at as "startedAt",
   finished_at as "finishedAt", last_seq::int as "lineCount", progress_done::float8 as "progressDone",
-  progress_total::float8 as "progressTotal", logs_purged_at as "logsPurgedAt", job_snapshot as "jobSnapshot",
-  target_snapshot as "targetSnapshot", workflow_started_at as "workflowStartedAt", approval_deadline as "approvalDeadline",
+  progress_total::float8 as "progressTotal", logs_purged_at as "logsPurgedAt", approval_deadline as "approvalDeadline",
   approval_note as "approvalNote", schedule_id as "scheduleId", schedule_version as "scheduleVersion"`;
+
+const columns = `${summaryColumns}, job_snapshot as "jobSnapshot", target_snapshot as "targetSnapshot", workflow_started_at as "workflowStartedAt"`;
 
 export function workflowIdOf(executionId: string): string {
   return `execution-${executionId}`;
@@ -152,8 +154,12 @@ export interface ExecutionFilter {
   limit: number;
 }
 
-/** An execution with what an operator reads first: the names of its job, source and environment, and its place in the queue. */
-export interface ExecutionView extends Execution {
+/**
+ * An execution as the API reads it: without its snapshots (the worker's, JSON of some hundred
+ * bytes each, which no answer shows) and `workflowStartedAt` (the reconciler's); with what an
+ * operator reads first, the names of its job, source and environment, and its place in the queue.
+ */
+export interface ExecutionView extends Omit<Execution, 'jobSnapshot' | 'targetSnapshot' | 'workflowStartedAt'> {
   jobName: string;
   sourceName: string;
   environmentName: string;
@@ -166,7 +172,7 @@ export interface ExecutionListItem extends ExecutionView {
   sortKey: string;
 }
 
-const viewColumns = `${columns},
+const viewColumns = `${summaryColumns},
   (select j.name from jobs j where j.id = x.job_id) as "jobName",
   (select s.name from jobs j join sources s on s.id = j.source_id where j.id = x.job_id) as "sourceName",
   (select e.name from environments e where e.id = x.environment_id) as "environmentName",

@@ -9,9 +9,13 @@ import { withTransaction } from './pool';
  */
 export async function deleteExpiredLogLines(pool: Pool, retentionDays: number, batchSize: number): Promise<{ deleted: number }> {
   return withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ deleted: number; touched: string[] }>(
+    // The planner overestimates the join by orders of magnitude, which is enough to JIT-compile
+    // the statement: on 5,000 lines that took about 100 ms of CPU against 40 ms for the deletion
+    // itself, every batch, while the writers of running executions share the machine.
+    await client.query('set local jit = off');
+    const { rows } = await client.query<{ deleted: number; touched: string[]; frontier: Date | null }>(
       `with doomed as (
-         select l.execution_id, l.seq
+         select l.execution_id, l.seq, e.finished_at
            from executions e
            join log_lines l on l.execution_id = e.id
           where e.finished_at < now() - make_interval(days => $1::integer)
@@ -24,21 +28,24 @@ export async function deleteExpiredLogLines(pool: Pool, retentionDays: number, b
           where l.execution_id = d.execution_id and l.seq = d.seq
          returning l.execution_id
        )
-       select count(*)::integer as deleted, coalesce(array_agg(distinct execution_id), '{}'::uuid[])::text[] as touched
+       select count(*)::integer as deleted, coalesce(array_agg(distinct execution_id), '{}'::uuid[])::text[] as touched,
+              (select max(finished_at) from doomed) as frontier
          from gone`,
       [retentionDays, batchSize],
     );
-    const { deleted, touched } = rows[0]!;
+    const { deleted, touched, frontier } = rows[0]!;
     // A short batch means no expired lines are left, so every expired execution is purged, also
-    // those that never had a line; a full one only completes the executions it touched.
+    // those that never had a line; a full one completes the executions it touched and those that
+    // finished before the last of them, whose lines, if any, were all in this batch. Left
+    // unmarked, executions without lines would be walked again by every later batch.
     await client.query(
       `update executions e
           set logs_purged_at = now()
         where e.finished_at < now() - make_interval(days => $1::integer)
           and e.logs_purged_at is null
-          and ($3::boolean or e.id = any($2::uuid[]))
+          and ($3::boolean or e.id = any($2::uuid[]) or e.finished_at < $4::timestamptz)
           and not exists (select from log_lines l where l.execution_id = e.id)`,
-      [retentionDays, touched, deleted < batchSize],
+      [retentionDays, touched, deleted < batchSize, frontier],
     );
     return { deleted };
   });

@@ -3,7 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Pool } from 'pg';
 
 import * as executions from '../../db/executions';
-import { readLines, readLinesBefore } from '../../db/logStore';
+import { readLogPage } from '../../db/logStore';
 import { decideApproval } from '../../executions/decide';
 import { requestCancel } from '../../executions/cancel';
 import { startExecution } from '../../executions/start';
@@ -86,7 +86,7 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
     const page = items.slice(0, query.limit);
     const last = page.at(-1);
     res.json({
-      items: page.map(({ sortKey: _sortKey, ...item }) => executionView(deps, item, req.principal!)),
+      items: page.map((item) => executionView(deps, item, req.principal!)),
       nextCursor: items.length > query.limit && last ? encodeCursor([last.sortKey, last.id]) : null,
     });
   });
@@ -96,20 +96,27 @@ export function executionRoutes(deps: ExecutionRouteDeps): Router {
   });
 
   router.get('/executions/:id/logs', requireRole('viewer'), async (req, res) => {
-    const execution = await load(req.params.id);
-    const query = parseQueryOrThrow(logsQuery, req.query);
+    const parsed = logsQuery.safeParse(req.query);
+    // An unknown execution answers 404 before a bad query answers 400.
+    if (!parsed.success) await load(req.params.id);
+    const query = parsed.success ? parsed.data : parseQueryOrThrow(logsQuery, req.query);
+    const id = String(req.params.id);
     // A page ends at `limit` lines or at the byte budget, whichever comes first; `nextAfter` is
     // its last line either way, so paging to `complete` returns every line once. `before` and
-    // `tail` read upwards from the end; `previousBefore` pages further up.
+    // `tail` read upwards from the end; `previousBefore` pages further up. The execution's
+    // status and line count come with the lines, from the same statement.
     const upwards = query.before ?? (query.tail !== undefined ? Number.MAX_SAFE_INTEGER : undefined);
     const budget = { maxLines: query.tail ?? query.limit, maxBytes: logsPageMaxBytes };
     const after = query.after ?? 0;
-    const lines =
-      upwards !== undefined ? await readLinesBefore(pool, execution.id, upwards, budget) : await readLines(pool, execution.id, after, budget);
-    const nextAfter = lines.at(-1)?.seq ?? (upwards !== undefined ? Math.min(upwards - 1, execution.lineCount) : after);
+    const page = idSchema.safeParse(id).success
+      ? await readLogPage(pool, id, upwards ?? after, upwards !== undefined ? 'before' : 'after', budget)
+      : undefined;
+    if (!page) throw notFound(`Execution ${id}`);
+    const { lines, lineCount } = page;
+    const nextAfter = lines.at(-1)?.seq ?? (upwards !== undefined ? Math.min(upwards - 1, lineCount) : after);
     const first = lines[0]?.seq;
-    const complete = isFinalStatus(execution.status) && nextAfter >= execution.lineCount;
-    res.json({ lines, nextAfter, previousBefore: first !== undefined && first > 1 ? first : null, complete, lineCount: execution.lineCount });
+    const complete = isFinalStatus(page.status) && nextAfter >= lineCount;
+    res.json({ lines, nextAfter, previousBefore: first !== undefined && first > 1 ? first : null, complete, lineCount });
   });
 
   router.post('/executions/:id/cancel', requireRole('operator'), async (req, res) => {
