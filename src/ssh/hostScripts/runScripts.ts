@@ -29,12 +29,14 @@ export function startScript(executionId: string, wrapper: { length: number; sha2
     '    mv -f "$upload" "$run/wrapper.sh" || exit 70',
     // All three fds redirected, or the SSH channel would stay open for as long as the job runs.
     '    setsid bash "$run/wrapper.sh" </dev/null >/dev/null 2>&1 &',
-    '    for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done',
     `    ${answerFunction} fresh 1`,
     '  else',
     '    rm -f "$upload"',
     '  fi',
     'fi',
+    // The wrapper writes its pid a moment after the start: whoever started it, this attempt or
+    // one that won the race to `mkdir` a moment before, waits for it, so both see the process.
+    'if [ -d "$run/started" ]; then for i in $(seq 1 200); do [ -s "$run/pid" ] && break; sleep 0.05; done; fi',
     ...runStateLines,
     'exit 0',
   ]);
