@@ -34,8 +34,9 @@ describe('crashes mid-run: the script keeps running, is re-attached, never start
 
   beforeAll(async () => {
     h = await startHarness({ worker: false });
-    // Its own sshd, so dropping its connections disturbs no other test file.
-    sshd = await startLoopbackSshd();
+    // Its own sshd, so dropping its connections disturbs no other test file; plain login files,
+    // as the shared one (root's pyenv init made each of its many logins take 1.5 s here).
+    sshd = await startLoopbackSshd({ userLoginFiles: false });
     environmentId = (
       await h.createEnvironment({
         host: sshd.host,

@@ -30,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
   // The shared host has plain login files: on this machine root's ~/.bashrc runs `pyenv init`,
   // whose rehash lock serialises concurrent logins (one `ssh host true` 0.4 s without it, 1.5 s
   // with it; six at once 1.5 s against 7 s), which made the many-execution tests race their
-  // timeouts. The crash and SSH pool tests keep a host of their own with the real login files.
+  // timeouts. The SSH pool tests keep a host of their own with the real login files.
   const [temporal, sshd] = await Promise.all([startDevServer(), startLoopbackSshd({ userLoginFiles: false })]);
   // Every Temporal client and worker of the tests encrypts, as Migrator's do; API and worker
   // processes the tests spawn (demo, fault tests) take the same key from the environment.
