@@ -113,7 +113,7 @@ export async function benchManyOnOne(ctx: BenchContext, out: ItemOutput): Promis
       `with line n saying n, and each script appended its label once to a starts file on the host. ` +
       `Worker VmRSS sampled every 500 ms: idle ${idle.rss.toFixed(0)} MiB (mean of 3 s before the POSTs), peak ${trace.peakRss.toFixed(0)} MiB, peak per quarter of the run ${quarters} MiB, VmHWM ${trace.hwm.toFixed(0)} MiB. ` +
       `SSH, counted on the host (sshd's per-connection \`user@notty\` processes and the sessions under them): ${midRun.connections} connections carrying ${midRun.channels} channels ` +
-      `mid-run (two followers per execution), peak ${sshPeak.peakConnections} connections and ${sshPeak.peakChannels} channels (the peak adds the starts' and finishes' short sessions). ` +
+      `mid-run (one follower channel per running execution), peak ${sshPeak.peakConnections} connections and ${sshPeak.peakChannels} channels (the peak adds the starts' and finishes' short sessions). ` +
       `CPU per running execution over the ${steady.wallSeconds.toFixed(0)} s after the last script started, ${running.toFixed(0)} executions running on average ` +
       `(ms of CPU per second of run): worker ${workerMs.toFixed(2)}, ` +
       `API ${perExecution('API').toFixed(2)}, PostgreSQL ${perExecution('PostgreSQL').toFixed(2)}, Temporal ${perExecution('Temporal').toFixed(2)}, sshd+tail ${perExecution('sshd+tail').toFixed(2)}; ` +

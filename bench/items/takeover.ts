@@ -98,7 +98,7 @@ export async function benchTakeover(ctx: BenchContext, out: ItemOutput): Promise
       `Item 9: the fleet of item 8 (${fleetSize} × ${fleetLines} lines, one per ${fleetIntervalMs} ms) on a second environment, with a second worker process ` +
         `(worker B, started by the stack like the first, A). All scripts had started ${((allStarted - started) / 1000).toFixed(1)} s after the first POST; ` +
         `${killAfterMs / 1000} s later each workflow's pending runScript named its worker (lastWorkerIdentity from DescribeWorkflowExecution): ${splitText}. ` +
-        `Worker ${victim.name} was then SIGKILLed; its ${orphaned} runScript attempts were given up after the heartbeat timeout (20 s) and retried on the other worker, ` +
+        `Worker ${victim.name} was then SIGKILLed; its ${orphaned} runScript attempts were given up after the heartbeat timeout (10 s by default) and retried on the other worker, ` +
         `which re-attached to the scripts still running on the host. The last execution ended ${((finished - killedAt) / 1000).toFixed(1)} s after the kill. ` +
         `Checked: all ${fleetSize} succeeded, each script's label appears once in the starts file, log_lines holds seq 1..${fleetLines} for each with line n saying n; ` +
         `${reattached} executions completed runScript on a later attempt than the first. ${cpuUse}.`,
