@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { encodeCursor } from '../../src/api/cursor';
 import { createPool } from '../../src/db/pool';
 import { deepSortKey, listCases } from '../history/listCases';
-import { formatMs, type LatencySummary, summarizeLatency } from '../measure';
+import { formatMs, type LatencySummary, median, summarizeLatency } from '../measure';
 
 /**
  * `BENCH_DATABASE_URL=... tsx bench/apicost/calls.ts <api url>[,<api url>...] <history.json> [calls] [name part]`:
@@ -62,9 +62,9 @@ async function main(): Promise<void> {
   for (const [k, u] of urls.entries()) {
     if (!lists.length) break;
     const worst = Math.max(...lists.map(([, s]) => s[k]!.p99));
-    const p50s = lists.map(([, s]) => s[k]!.p50).sort((a, b) => a - b);
-    const p99s = lists.map(([, s]) => s[k]!.p99).sort((a, b) => a - b);
-    console.log(`${u} lists (${lists.length} cases): median p50 ${formatMs(p50s[Math.floor(p50s.length / 2)]!)}, median p99 ${formatMs(p99s[Math.floor(p99s.length / 2)]!)}, worst p99 ${formatMs(worst)}`);
+    const p50 = median(lists.map(([, s]) => s[k]!.p50));
+    const p99 = median(lists.map(([, s]) => s[k]!.p99));
+    console.log(`${u} lists (${lists.length} cases): median p50 ${formatMs(p50)}, median p99 ${formatMs(p99)}, worst p99 ${formatMs(worst)}`);
   }
   for (const [k, u] of urls.entries()) {
     if (profile) await fetch(`${u}/__profile/stop?file=${encodeURIComponent(`${profile}.${k}.cpuprofile`)}`);

@@ -1,13 +1,6 @@
 import { createPool } from '../../src/db/pool';
 import { seedAdminToken } from '../../src/api/auth';
-import {
-  insertBigExecution,
-  insertBigLines,
-  insertExecutions,
-  insertPlannedLines,
-  planChunks,
-  withoutTriggers,
-} from '../history/generate';
+import { loadHistory, withoutTriggers } from '../history/generate';
 
 /**
  * `BENCH_DATABASE_URL=... tsx bench/apicost/generate.ts [executions] [lines] > history.json`: bench
@@ -42,12 +35,7 @@ async function main(): Promise<void> {
     const size = { executions, lines, bigLines: Math.floor(lines / 5) };
     const catalog = { jobIds, environmentIds };
     const t0 = performance.now();
-    const bigId = await withoutTriggers(pool, async (c) => {
-      await insertExecutions(c, size, catalog);
-      return insertBigExecution(c, size, catalog);
-    });
-    await withoutTriggers(pool, (c) => insertBigLines(c, bigId, 1, size.bigLines));
-    for (const [first, last] of await planChunks(pool, 2_000_000)) await withoutTriggers(pool, (c) => insertPlannedLines(c, first, last));
+    const bigId = await loadHistory(pool, size, catalog);
     // Executions started since snapshots exist carry them: fill them as a start would have.
     await withoutTriggers(pool, (c) =>
       c.query(`update executions x set

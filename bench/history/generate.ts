@@ -140,3 +140,34 @@ export async function dropHistory(db: Pool): Promise<void> {
   await withoutTriggers(db, (client) => client.query(`delete from executions where workflow_id like '${historyWorkflowPrefix}%'`));
   await db.query('drop table if exists history_plan');
 }
+
+/**
+ * Loads a whole history, two statements at a time (two cores), triggers off: the executions and
+ * the big one first, then the lines in chunks. Returns the big execution's id; `onChunk` hears
+ * of each chunk loaded.
+ */
+export async function loadHistory(db: Pool, size: HistorySize, catalog: HistoryCatalog, onChunk: (done: number) => void = () => undefined): Promise<string> {
+  const bigId = await withoutTriggers(db, async (client) => {
+    await insertExecutions(client, size, catalog);
+    return insertBigExecution(client, size, catalog);
+  });
+  const chunkLines = 5_000_000;
+  const work: (() => Promise<void>)[] = [];
+  for (let from = 1; from <= size.bigLines; from += chunkLines) {
+    const count = Math.min(chunkLines, size.bigLines - from + 1);
+    work.push(() => withoutTriggers(db, (c) => insertBigLines(c, bigId, from, count)));
+  }
+  for (const [first, last] of await planChunks(db, chunkLines)) {
+    work.push(() => withoutTriggers(db, (c) => insertPlannedLines(c, first, last)));
+  }
+  let done = 0;
+  const next = async (): Promise<void> => {
+    for (let job = work.shift(); job; job = work.shift()) {
+      await job();
+      done += 1;
+      onChunk(done);
+    }
+  };
+  await Promise.all([next(), next()]);
+  return bigId;
+}

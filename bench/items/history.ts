@@ -17,12 +17,7 @@ import {
   type HistoryCatalog,
   type HistorySize,
   historyWorkflowPrefix,
-  insertBigExecution,
-  insertBigLines,
-  insertExecutions,
-  insertPlannedLines,
-  planChunks,
-  withoutTriggers,
+  loadHistory,
 } from '../history/generate';
 import { deepSortKey, type ListCase, listCases, listPageSize } from '../history/listCases';
 import { measureRetention } from '../history/retentionUnderLoad';
@@ -66,34 +61,6 @@ async function dropHistoryCatalog(ctx: BenchContext): Promise<void> {
   await ctx.db.query(`delete from environments where name like 'history-%-loopback-%'`);
 }
 
-/** Loads the history two statements at a time (two cores), triggers off; returns the big execution's id. */
-async function generate(ctx: BenchContext, size: HistorySize, catalog: HistoryCatalog): Promise<string> {
-  const bigId = await withoutTriggers(ctx.db, async (client) => {
-    await insertExecutions(client, size, catalog);
-    return insertBigExecution(client, size, catalog);
-  });
-  const chunkLines = 5_000_000;
-  const work: (() => Promise<void>)[] = [];
-  for (let from = 1; from <= size.bigLines; from += chunkLines) {
-    const count = Math.min(chunkLines, size.bigLines - from + 1);
-    work.push(() => withoutTriggers(ctx.db, (c) => insertBigLines(c, bigId, from, count)));
-  }
-  for (const [first, last] of await planChunks(ctx.db, chunkLines)) {
-    work.push(() => withoutTriggers(ctx.db, (c) => insertPlannedLines(c, first, last)));
-  }
-  let done = 0;
-  const started = performance.now();
-  const next = async (): Promise<void> => {
-    for (let job = work.shift(); job; job = work.shift()) {
-      await job();
-      done += 1;
-      ctx.say(`history: loaded chunk ${done} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
-  };
-  await Promise.all([next(), next()]);
-  return bigId;
-}
-
 /** Item 10: a history of `executions` runs and `lines` log lines: pages of the API, EXPLAIN, retention while a run writes. */
 export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: HistoryOptions): Promise<void> {
   const size: HistorySize = { executions: options.executions, lines: options.lines, bigLines: Math.floor(options.lines / 5) };
@@ -108,7 +75,10 @@ export async function benchHistory(ctx: BenchContext, out: ItemOutput, options: 
   try {
     ctx.say(`history: generating ${size.executions} executions and ${size.lines} log lines (one of ${size.bigLines})...`);
     const genStarted = performance.now();
-    const bigId = await generate(ctx, size, catalog);
+    const loadStarted = performance.now();
+    const bigId = await loadHistory(ctx.db, size, catalog, (done) =>
+      ctx.say(`history: loaded chunk ${done} (${((performance.now() - loadStarted) / 1000).toFixed(0)} s)`),
+    );
     const loadMs = performance.now() - genStarted;
     ctx.say(`history: loaded in ${(loadMs / 1000).toFixed(0)} s; vacuum analyze...`);
     const vacuumStarted = performance.now();

@@ -2,7 +2,6 @@ import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow'
 
 import type { Activities } from '../activities';
 import { stepRetryPolicy, untilSuccessRetryPolicy } from './retryPolicy';
-import { withDefaults } from './tuning';
 import type { ExecutionTuning } from './types';
 
 /**
@@ -11,8 +10,8 @@ import type { ExecutionTuning } from './types';
  * recorded as started but never delivered is retried after `deliveryTimeoutSeconds`, not after
  * its start-to-close timeout.
  */
-export function stepActivities(tuning: ExecutionTuning) {
-  const heartbeatTimeout = `${withDefaults(tuning).deliveryTimeoutSeconds} seconds`;
+export function stepActivities(tuning: Required<ExecutionTuning>) {
+  const heartbeatTimeout = `${tuning.deliveryTimeoutSeconds} seconds`;
   const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout, retry: stepRetryPolicy(tuning) });
   // Steps that only read and write PostgreSQL (a connection waits 10 s at most): an attempt that
   // has not answered in 30 s is given up and retried rather than holding the execution longer.
