@@ -110,10 +110,10 @@ export async function storedLineCount(db: Pool, executionId: string): Promise<nu
  * Who spends the CPU during an item: the Migrator processes, their services, the SSH side, the
  * bench. PostgreSQL is the whole shared server (other databases' backends included).
  */
-export function cpuGroups(ctx: BenchContext): CpuGroup[] {
+export function cpuGroups(ctx: BenchContext, moreWorkerPids: number[] = []): CpuGroup[] {
   const { stack } = ctx;
   return [
-    { name: 'worker', pids: () => [stack.workerPid] },
+    { name: 'worker', pids: () => [stack.workerPid, ...moreWorkerPids] },
     { name: 'API', pids: () => [stack.apiPid] },
     { name: 'PostgreSQL', pids: () => pidsNamed('postgres'), withChildren: true },
     { name: 'Temporal', pids: () => (stack.temporalPid ? [stack.temporalPid] : []) },

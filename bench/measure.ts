@@ -151,7 +151,8 @@ export function formatRatio(value: number): string {
 const ticksPerSecond = 100;
 
 /** utime+stime and cutime+cstime of a process in seconds (0 if it is gone). */
-function processCpu(pid: number): { self: number; children: number } {
+/** CPU seconds of a process and of its reaped children; undefined once it is gone. */
+function processCpu(pid: number): { self: number; children: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -159,7 +160,7 @@ function processCpu(pid: number): { self: number; children: number } {
     const n = (i: number): number => Number(f[i] ?? 0);
     return { self: (n(11) + n(12)) / ticksPerSecond, children: (n(13) + n(14)) / ticksPerSecond };
   } catch {
-    return { self: 0, children: 0 };
+    return undefined;
   }
 }
 
@@ -226,24 +227,34 @@ export class CpuAccount {
   private readonly startedAt = performance.now();
   private readonly before: number[];
   private readonly machineBefore = machineCpu();
+  /**
+   * The last reading of each process of a group without children, by group: a process killed
+   * mid-measurement (item 9's worker) counts with what it had spent when last seen, instead of
+   * dropping out of the sum. (A group with children is a tree whose exited members land in
+   * their parent's children time.)
+   */
+  private readonly lastSeen: Map<number, number>[];
+  private readonly sampler: NodeJS.Timeout;
 
   constructor(private readonly groups: CpuGroup[]) {
-    this.before = groups.map((g) => this.groupSeconds(g));
+    this.lastSeen = groups.map(() => new Map());
+    this.before = groups.map((g, i) => this.groupSeconds(g, i));
+    this.sampler = setInterval(() => this.groups.forEach((g, i) => this.groupSeconds(g, i)), 1000).unref();
   }
 
   stop(): { wallSeconds: number; groups: { name: string; seconds: number }[]; busy: number; iowait: number; cores: number } {
+    clearInterval(this.sampler);
     const wallSeconds = (performance.now() - this.startedAt) / 1000;
     const machine = machineCpu();
     return {
       wallSeconds,
-      groups: this.groups.map((g, i) => ({ name: g.name, seconds: this.groupSeconds(g) - this.before[i]! })),
+      groups: this.groups.map((g, i) => ({ name: g.name, seconds: this.groupSeconds(g, i) - this.before[i]! })),
       busy: machine.busy - this.machineBefore.busy,
       iowait: machine.iowait - this.machineBefore.iowait,
       cores: (machine.total - this.machineBefore.total) / wallSeconds,
     };
   }
 
-  /** One line: "worker 12.3 s, API 4.5 s, …; machine busy 1.6 of 2 cores, iowait 0.1". */
   /**
    * CPU seconds of Migrator's side of a run: worker, API, PostgreSQL, Temporal, sshd with its
    * shells and tails. Not the scripts, the bench or whatever else shares the machine.
@@ -253,6 +264,7 @@ export class CpuAccount {
     return result.groups.filter((g) => migrator.has(g.name)).reduce((sum, g) => sum + g.seconds, 0);
   }
 
+  /** One line: "worker 12.3 s, API 4.5 s, …; machine busy 1.6 of 2 cores, iowait 0.1". */
   static describe(result: ReturnType<CpuAccount['stop']>): string {
     const named = result.groups.reduce((sum, g) => sum + g.seconds, 0);
     const parts = result.groups.map((g) => `${g.name} ${g.seconds.toFixed(1)}`);
@@ -263,10 +275,18 @@ export class CpuAccount {
     );
   }
 
-  private groupSeconds(group: CpuGroup): number {
-    return group.pids().reduce((sum, pid) => {
+  private groupSeconds(group: CpuGroup, index: number): number {
+    if (group.withChildren) {
+      return group.pids().reduce((sum, pid) => {
+        const cpu = processCpu(pid);
+        return sum + (cpu ? cpu.self + cpu.children : 0);
+      }, 0);
+    }
+    const seen = this.lastSeen[index]!;
+    for (const pid of group.pids()) {
       const cpu = processCpu(pid);
-      return sum + cpu.self + (group.withChildren ? cpu.children : 0);
-    }, 0);
+      if (cpu) seen.set(pid, cpu.self);
+    }
+    return [...seen.values()].reduce((sum, seconds) => sum + seconds, 0);
   }
 }

@@ -22,7 +22,7 @@ import { describeMachine, describeTree, type ItemOutput, renderReport, renderTab
 import { writeBenchScripts } from './scripts';
 
 /**
- * `npm run bench [-- --only=pipeline,latency] [--skip=memory] [--memory-mib=1024] [--profile-worker]
+ * `npm run bench [-- --only=pipeline,latency|scale] [--skip=memory] [--memory-mib=1024] [--profile-worker]
  * [--node-flag=--max-semi-space-size=4] [--stack-env=MALLOC_ARENA_MAX=2] [--history-executions=1000000 --history-lines=50000000 --history-keep]`:
  * brings the real stack up (Temporal dev server, PostgreSQL database `migrator_bench`, worker and
  * API processes, an OpenSSH server on loopback), measures each item against a baseline taken in
@@ -39,6 +39,14 @@ const say = (line: string): void => console.log(`bench | ${line}`);
 const itemNames = ['dispatch', 'memory', 'pipeline', 'naive', 'latency', 'concurrency', 'console', 'history', 'many', 'takeover'] as const;
 type ItemName = (typeof itemNames)[number];
 
+/**
+ * Names for several items at once. `scale`: the items of issue 16 (dispatch; concurrency with
+ * the single execution it is measured against; many on one worker; two workers; history).
+ */
+const itemGroups: Record<string, ItemName[]> = {
+  scale: ['dispatch', 'pipeline', 'concurrency', 'many', 'takeover', 'history'],
+};
+
 interface Options {
   items: ItemName[];
   memoryBytes: number;
@@ -53,9 +61,15 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const list = (value: string): ItemName[] => {
-    const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .flatMap((name) => itemGroups[name] ?? [name]);
     for (const name of names) {
-      if (!(itemNames as readonly string[]).includes(name)) throw new Error(`Unknown item "${name}"; items are ${itemNames.join(', ')}.`);
+      if (!(itemNames as readonly string[]).includes(name)) {
+        throw new Error(`Unknown item "${name}"; items are ${itemNames.join(', ')}, and ${Object.keys(itemGroups).join(', ')} for several.`);
+      }
     }
     return names as ItemName[];
   };

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchContext, cpuGroups, truncateLogLines } from '../context';
 import { checkFleet, fleetIntervalMs, fleetLines, fleetSize, prepareFleet, SshUseSampler, startFleet, waitAllFinal, waitAllStarted } from '../fleet';
 import { CpuAccount, idleRss, peaksBySlice, RssSampler } from '../measure';
+import { describeRamp } from '../ramp';
 import { type ItemOutput, verdict } from '../report';
 
 const targetGrowthMB = 300;
@@ -57,6 +58,13 @@ export async function benchManyOnOne(ctx: BenchContext, out: ItemOutput): Promis
   const midRun = ssh.near(allStarted + steadyWindowMs / 2);
   const cpuUse = CpuAccount.describe(cpu.stop());
   ctx.say(`many: ${cpuUse}`);
+  const { rows: workflows } = await ctx.db.query<{ workflow_id: string }>('select workflow_id from executions where id = any($1::uuid[])', [ids]);
+  const ramp = await describeRamp(
+    ctx.stack.temporalAddress,
+    workflows.map((r) => r.workflow_id),
+    Date.now() - (performance.now() - started),
+  ).catch((err: unknown) => [`could not read the histories: ${String(err)}`]);
+  for (const line of ramp) ctx.say(`many: ramp, ${line}`);
   const problems = await checkFleet(ctx, fleet, ids, 'many');
   await truncateLogLines(ctx.db);
   if (problems.length) throw new Error(`many: ${problems.length} problems: ${problems.slice(0, 5).join('; ')}`);
@@ -117,6 +125,7 @@ export async function benchManyOnOne(ctx: BenchContext, out: ItemOutput): Promis
       `CPU per running execution over the ${steady.wallSeconds.toFixed(0)} s after the last script started, ${running.toFixed(0)} executions running on average ` +
       `(ms of CPU per second of run): worker ${workerMs.toFixed(2)}, ` +
       `API ${perExecution('API').toFixed(2)}, PostgreSQL ${perExecution('PostgreSQL').toFixed(2)}, Temporal ${perExecution('Temporal').toFixed(2)}, sshd+tail ${perExecution('sshd+tail').toFixed(2)}; ` +
-      `the machine was busy ${(steady.busy / steady.wallSeconds).toFixed(2)} of ${Math.round(steady.cores)} cores. Whole item, ${cpuUse}.`,
+      `the machine was busy ${(steady.busy / steady.wallSeconds).toFixed(2)} of ${Math.round(steady.cores)} cores. Whole item, ${cpuUse}. ` +
+      `The start ramp step by step (each workflow's first attempt of each activity, from its history; times after the first POST): ${ramp.join('; ')}.`,
   );
 }

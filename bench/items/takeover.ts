@@ -49,7 +49,7 @@ export async function benchTakeover(ctx: BenchContext, out: ItemOutput): Promise
   const connection = await Connection.connect({ address: ctx.stack.temporalAddress });
   const temporal = new Client({ connection });
   try {
-    const cpu = new CpuAccount(cpuGroups(ctx));
+    const cpu = new CpuAccount(cpuGroups(ctx, [second.pid]));
     const started = performance.now();
     ctx.say(`takeover: worker B up (pid ${second.pid}); starting ${fleetSize} executions on workers A and B...`);
     const ids = await startFleet(ctx, fleet, 'takeover');
@@ -101,7 +101,7 @@ export async function benchTakeover(ctx: BenchContext, out: ItemOutput): Promise
         `Worker ${victim.name} was then SIGKILLed; its ${orphaned} runScript attempts were given up after the heartbeat timeout (10 s by default) and retried on the other worker, ` +
         `which re-attached to the scripts still running on the host. The last execution ended ${((finished - killedAt) / 1000).toFixed(1)} s after the kill. ` +
         `Checked: all ${fleetSize} succeeded, each script's label appears once in the starts file, log_lines holds seq 1..${fleetLines} for each with line n saying n; ` +
-        `${reattached} executions completed runScript on a later attempt than the first. ${cpuUse}.`,
+        `${reattached} executions completed runScript on a later attempt than the first. Workers A and B count together as "worker": ${cpuUse}.`,
     );
   } finally {
     await connection.close();
