@@ -182,9 +182,16 @@ export class LogPump {
     if (this.backlogFull()) for (const source of this.sources) pauseFollower(source);
   }
 
-  /** PostgreSQL lags too far behind: stop reading until a commit brings the backlog below the marks. */
+  /**
+   * PostgreSQL lags too far behind: stop reading until a commit brings the backlog below the marks.
+   * While many pumps queue for the commit gate each holds only its share of the marks, never less
+   * than a full batch or 1 MiB; the rest waits on the host, where the output is kept anyway.
+   */
   private backlogFull(): boolean {
-    return this.pending.length >= this.highWater || this.uncommittedBytes >= this.highWaterBytes;
+    const share = (this.options.gate ?? ungated).share();
+    const lines = Math.min(this.highWater, Math.max(this.maxBatch, Math.ceil(this.highWater * share)));
+    const bytes = Math.min(this.highWaterBytes, Math.max(minBacklogBytes, Math.ceil(this.highWaterBytes * share)));
+    return this.pending.length >= lines || this.uncommittedBytes >= bytes;
   }
 
   /** Flushes now when the last flush is long enough ago or a batch is full, else when it will be. */
@@ -241,6 +248,9 @@ export class LogPump {
 }
 
 const noBytes = Buffer.alloc(0);
+
+/** The least backlog a pump may hold however many queue for the gate. */
+const minBacklogBytes = 1024 * 1024;
 
 /**
  * Drops what a stream carries before its start line (whatever the host's login files print ahead

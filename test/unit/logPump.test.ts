@@ -20,6 +20,13 @@ function fakeChannel() {
   return channel;
 }
 
+/** Emits numbered short lines on `channel` until the pump pauses it (or `limit`); returns how many. */
+function linesUntilPaused(channel: ReturnType<typeof fakeChannel>, limit: number): number {
+  let sent = 0;
+  while (channel.pause.mock.calls.length === 0 && sent < limit) channel.emit('data', Buffer.from(`line ${++sent}\n`));
+  return sent;
+}
+
 const start = 'migrator-follow-test';
 
 /** A follower on a fake channel whose two streams have passed their start lines. */
@@ -154,6 +161,55 @@ describe('LogPump', () => {
     expect(alone.stored.commits).toBeGreaterThan(5);
     pump.close();
     ungatedPump.close();
+  });
+
+  test('when many runs queue for the commit gate, then each pump pauses at its share of the backlog (never under a batch) and resumes and stores everything once the queue clears', async () => {
+    const gate = createCommitGate(1);
+    expect(gate.share()).toBe(1);
+    const releases: (() => void)[] = [];
+    const others = Array.from({ length: 4 }, () => gate(() => new Promise<void>((resolve) => releases.push(resolve))));
+    // One commit runs, three wait: four want the one place.
+    expect(gate.share()).toBe(0.25);
+
+    const { pool, stored } = laggingPool(() => Promise.resolve());
+    const options = { gate, maxBatch: 100, highWater: 2000, minFlushIntervalMs: 5 };
+    const pump = new LogPump(pool, 'execution-7', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, options);
+    const f = follower();
+    void pump.attach(f.follower);
+    const stdout = f.opened().channel;
+    const sent = linesUntilPaused(stdout, 3000);
+    // A quarter of 2,000; alone it would read on to 2,000.
+    expect(sent).toBe(500);
+
+    // The queue clears: the others commit one by one, then this pump stores all it holds and reads on.
+    while (releases.length > 0 || gate.share() < 1) {
+      releases.shift()?.();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(others);
+    expect(await pump.drain()).toMatchObject({ lastSeq: 500 });
+    expect(stored.rows).toBe(500);
+    expect(stdout.resume).toHaveBeenCalled();
+
+    // With the gate to itself, the full mark applies.
+    const alone = new LogPump(laggingPool(() => new Promise<void>(() => undefined)).pool, 'execution-8', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, options);
+    const g = follower();
+    void alone.attach(g.follower);
+    expect(linesUntilPaused(g.opened().channel, 3000)).toBe(2000);
+    pump.close();
+    alone.close();
+  });
+
+  test('when fifty runs queue for a gate of four, then a pump still holds a full batch before it pauses, not 4/50 of 20,000 lines', () => {
+    const gate = createCommitGate(4);
+    for (let i = 0; i < 50; i++) void gate(() => new Promise<void>(() => undefined));
+    expect(gate.share()).toBeCloseTo(4 / 50);
+    const { pool } = laggingPool(() => Promise.resolve());
+    const pump = new LogPump(pool, 'execution-9', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, { gate });
+    const f = follower();
+    void pump.attach(f.follower);
+    expect(linesUntilPaused(f.opened().channel, 30_000)).toBe(5000);
+    pump.close();
   });
 
   test('when the host\'s login files print before the follower starts, then only what follows each stream\'s start line is stored, the start line split across chunks', async () => {
