@@ -150,8 +150,7 @@ export function formatRatio(value: number): string {
 
 const ticksPerSecond = 100;
 
-/** utime+stime and cutime+cstime of a process in seconds (0 if it is gone). */
-/** CPU seconds of a process and of its reaped children; undefined once it is gone. */
+/** utime+stime and cutime+cstime of a process in seconds; undefined once it is gone. */
 function processCpu(pid: number): { self: number; children: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -239,7 +238,8 @@ export class CpuAccount {
   constructor(private readonly groups: CpuGroup[]) {
     this.lastSeen = groups.map(() => new Map());
     this.before = groups.map((g, i) => this.groupSeconds(g, i));
-    this.sampler = setInterval(() => this.groups.forEach((g, i) => this.groupSeconds(g, i)), 1000).unref();
+    // Only the groups that remember their processes: a tree is read whole at the start and the end.
+    this.sampler = setInterval(() => this.groups.forEach((g, i) => g.withChildren || this.groupSeconds(g, i)), 1000).unref();
   }
 
   stop(): { wallSeconds: number; groups: { name: string; seconds: number }[]; busy: number; iowait: number; cores: number } {

@@ -97,7 +97,7 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--stack-env' && /^[A-Z_][A-Z0-9_]*=/.test(value)) stackEnv[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
     else {
       throw new Error(
-        `Unknown argument ${arg}; use --only=a,b --skip=a,b --memory-mib=N --profile-worker --user-login-files --history-executions=N --history-lines=N --history-keep --node-flag=--x=y --stack-env=NAME=value ` +
+        `Unknown argument ${arg}; use --only=a,b (or ${Object.keys(itemGroups).join(', ')}) --skip=a,b --memory-mib=N --profile-worker --user-login-files --history-executions=N --history-lines=N --history-keep --node-flag=--x=y --stack-env=NAME=value ` +
           `(items: ${itemNames.join(', ')}).`,
       );
     }

@@ -14,7 +14,7 @@ export interface CommitGate {
    * The part of its full backlog a pump may hold now: 1 while no more pumps want to commit than
    * may at once, less as more queue. Pumps waiting for their turn cannot commit any faster by
    * holding more; dozens of them each holding a full backlog made the worker's heap grow to
-   * ~1 GB in a burst of 50 runs, which V8 then kept long after.
+   * ~760 MB in a burst of 50 runs, which V8 then kept long after.
    */
   share(): number;
 }

@@ -17,11 +17,12 @@ export interface LogPumpOptions {
    * a lone line wait.
    */
   minFlushIntervalMs?: number;
-  /** Stop reading from SSH while this many lines wait for PostgreSQL. */
+  /** Stop reading from SSH while this many lines wait for PostgreSQL (the full mark; see `backlogFull`). */
   highWater?: number;
   /**
    * Stop reading from SSH while this many bytes of output wait for PostgreSQL (received and not
-   * yet committed), whatever the line count: 20,000 lines of 64 KiB would be over 1 GiB.
+   * yet committed), whatever the line count: 20,000 lines of 64 KiB would be over 1 GiB. The
+   * full mark, as `highWater`: less while many pumps queue for the gate.
    */
   highWaterBytes?: number;
   /** Shared by the pumps of a process: how many of their commits may run at once. */
@@ -185,7 +186,8 @@ export class LogPump {
   /**
    * PostgreSQL lags too far behind: stop reading until a commit brings the backlog below the marks.
    * While many pumps queue for the commit gate each holds only its share of the marks, never less
-   * than a full batch or 1 MiB; the rest waits on the host, where the output is kept anyway.
+   * than a full batch or 1 MiB (or the full mark, if lower); the rest waits on the host, where
+   * the output is kept anyway.
    */
   private backlogFull(): boolean {
     const share = (this.options.gate ?? ungated).share();

@@ -20,10 +20,10 @@ function fakeChannel() {
   return channel;
 }
 
-/** Emits numbered short lines on `channel` until the pump pauses it (or `limit`); returns how many. */
-function linesUntilPaused(channel: ReturnType<typeof fakeChannel>, limit: number): number {
+/** Emits lines on `channel` (numbered short ones unless given) until the pump pauses it or `limit`; returns how many. */
+function linesUntilPaused(channel: ReturnType<typeof fakeChannel>, limit: number, line = (n: number) => Buffer.from(`line ${n}\n`)): number {
   let sent = 0;
-  while (channel.pause.mock.calls.length === 0 && sent < limit) channel.emit('data', Buffer.from(`line ${++sent}\n`));
+  while (channel.pause.mock.calls.length === 0 && sent < limit) channel.emit('data', line(++sent));
   return sent;
 }
 
@@ -118,12 +118,7 @@ describe('LogPump', () => {
     void pump.attach(f.follower);
     const stdout = f.opened().channel;
     const line = Buffer.from(`${'z'.repeat(64 * 1024 - 1)}\n`);
-    let sent = 0;
-    while (stdout.pause.mock.calls.length === 0 && sent < 400) {
-      stdout.emit('data', line);
-      sent += 1;
-    }
-    expect(sent).toBe(16);
+    expect(linesUntilPaused(stdout, 400, () => line)).toBe(16);
     pump.close();
   });
 
@@ -168,7 +163,7 @@ describe('LogPump', () => {
     expect(gate.share()).toBe(1);
     const releases: (() => void)[] = [];
     const others = Array.from({ length: 4 }, () => gate(() => new Promise<void>((resolve) => releases.push(resolve))));
-    // One commit runs, three wait: four want the one place.
+    // Four queued for the one place.
     expect(gate.share()).toBe(0.25);
 
     const { pool, stored } = laggingPool(() => Promise.resolve());
@@ -200,7 +195,7 @@ describe('LogPump', () => {
     alone.close();
   });
 
-  test('when fifty runs queue for a gate of four, then a pump still holds a full batch before it pauses, not 4/50 of 20,000 lines', () => {
+  test('when fifty runs queue for a gate of four, then a pump still holds a full batch (or 1 MiB) before it pauses, not 4/50 of its marks', () => {
     const gate = createCommitGate(4);
     for (let i = 0; i < 50; i++) void gate(() => new Promise<void>(() => undefined));
     expect(gate.share()).toBeCloseTo(4 / 50);
@@ -210,6 +205,14 @@ describe('LogPump', () => {
     void pump.attach(f.follower);
     expect(linesUntilPaused(f.opened().channel, 30_000)).toBe(5000);
     pump.close();
+
+    // By bytes, 4/50 of 8 MiB would be 0.64 MiB: the floor of 1 MiB holds, sixteen lines of 64 KiB.
+    const wide = new LogPump(pool, 'execution-10', { stdoutOffset: 0, stderrOffset: 0, lastSeq: 0 }, { gate });
+    const g = follower();
+    void wide.attach(g.follower);
+    const line = Buffer.from(`${'w'.repeat(64 * 1024 - 1)}\n`);
+    expect(linesUntilPaused(g.opened().channel, 400, () => line)).toBe(16);
+    wide.close();
   });
 
   test('when the host\'s login files print before the follower starts, then only what follows each stream\'s start line is stored, the start line split across chunks', async () => {
