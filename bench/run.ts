@@ -4,8 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import type { Client } from 'pg';
+
 import { freePort, startLoopbackSshd, type LoopbackSshd } from '../scripts/lib/loopbackSshd';
 import { startStack, type Stack } from '../scripts/lib/stack';
+import { lockBenchDatabase } from './benchLock';
 import { type BenchContext, createBenchPool, registerCatalog, sshArgs } from './context';
 import { benchConcurrency } from './items/concurrency';
 import { benchConsole } from './items/console';
@@ -168,6 +171,7 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   say(`items: ${options.items.join(', ') || '(none)'}; work dir ${workDir}`);
 
+  let lock: Client | undefined;
   let sshd: LoopbackSshd | undefined;
   let stack: Stack | undefined;
   let ctx: BenchContext | undefined;
@@ -184,6 +188,7 @@ async function main(): Promise<number> {
     }
     await stack?.stop();
     await sshd?.stop();
+    await lock?.end().catch(() => undefined);
   };
   process.once('SIGINT', () => {
     say('interrupted; stopping the stack...');
@@ -191,6 +196,7 @@ async function main(): Promise<number> {
   });
 
   try {
+    lock = await lockBenchDatabase(databaseUrl);
     sshd = await startLoopbackSshd({ baseDir: path.join(workDir, 'sshd'), userLoginFiles: options.userLoginFiles });
     say(`SSH: sshd on ${sshd.host}:${sshd.port} (pid ${sshd.pid})`);
     const scripts = writeBenchScripts(path.join(workDir, 'scripts'));
