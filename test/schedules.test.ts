@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 
+import { createScheduleActivities } from '../src/activities/scheduledRun';
 import { createLogger } from '../src/logger';
 import { reconcileSchedules } from '../src/schedules/reconcile';
+import type { ScheduledRunResult } from '../src/workflows/types';
 import { isFinished, startHarness, type ApiResponse, type Harness } from './support/harness';
 import { startMigratorProcess } from './support/migratorProcesses';
 
@@ -311,5 +314,29 @@ describe('schedules', () => {
     expect(bad.body.errors[0].path).toBe('cron');
     expect(await get(created.id)).toMatchObject({ version: 1, intervalSeconds: 3600, cron: null });
     expect((await h.request('DELETE', `/api/v1/schedules/${created.id}`, undefined, as(alice))).status).toBe(204);
+  });
+
+  test('when Temporal starts a trigger under the workflow id of a run due in the same second (a new run of it), then it is a run of its own, not the earlier one found again', async () => {
+    // Temporal names a Schedule's workflows by the second they were due: a trigger in the second of
+    // a scheduled run reuses its workflow id once that run ended. The activity is called as those
+    // two runs would call it: one workflow id, two run ids.
+    const env = await h.createEnvironment();
+    const created = await createSchedule({ environmentId: env.id, intervalSeconds: 3600 });
+    const activities = createScheduleActivities({ pool: h.pool, logger: createLogger('schedules-test', 'silent'), temporal: h.temporal, schedulePollMs: 250 });
+    const workflowId = `migrator-schedule-${created.id}-2026-11-26T06:25:00Z`;
+    const runAs = (runId: string): Promise<ScheduledRunResult> =>
+      new MockActivityEnvironment({ workflowExecution: { workflowId, runId }, taskQueue: h.taskQueue }).run(activities.startScheduledRun, created.id as string);
+
+    const first = await runAs(randomUUID());
+    expect(first).toMatchObject({ outcome: 'started' });
+    await h.waitForExecution(first.executionId!, isFinished, 60_000);
+    const secondRunId = randomUUID();
+    const second = await runAs(secondRunId);
+    expect(second).toMatchObject({ outcome: 'started' });
+    expect(second.executionId).not.toBe(first.executionId);
+    // A retried attempt of that second run finds its own record: nothing is started or recorded twice.
+    expect(await runAs(secondRunId)).toEqual(second);
+    expect((await runs(created.id)).map((r) => r.executionId)).toEqual([second.executionId, first.executionId]);
+    await h.waitForExecution(second.executionId!, isFinished, 60_000);
   });
 });

@@ -26,6 +26,18 @@ export interface ScheduleActivityDeps {
   notifications?: NotificationSettings;
 }
 
+/**
+ * What a scheduled run is recorded under: its workflow run, not its workflow id. Temporal names a
+ * Schedule's workflows by the second they were due, so a trigger in the same second as a
+ * scheduled run gets that run's workflow id (a new run of it, once the first ended): keyed by the
+ * workflow id, the trigger found the first run's record and started nothing.
+ */
+function runKeysOf(execution: { workflowId: string; runId: string }): { key: string; lookup: string[] } {
+  const key = `${execution.workflowId}/${execution.runId}`;
+  // Runs recorded before this key was used are found by their workflow id.
+  return { key, lookup: [key, execution.workflowId] };
+}
+
 const resultOf = (run: schedules.ScheduleRun): ScheduledRunResult => ({ outcome: run.outcome, executionId: run.executionId, reasonCode: run.reasonCode });
 
 /** The activities of `scheduledRun`: start the schedule's approved version through the start path, then follow it. */
@@ -38,10 +50,10 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
 
   // Announced on every attempt, the first record found again included: a delivery is made once per
   // run (or version) and target whatever the number of attempts.
-  const announceSkip = async (scheduleId: string, workflowId: string): Promise<void> => {
+  const announceSkip = async (scheduleId: string, execution: { workflowId: string; runId: string }): Promise<void> => {
     if (!deps.notifications) return;
     const announceDeps = { pool, temporal: temporalOf(), settings: deps.notifications };
-    const run = await schedules.findRunOfWorkflow(pool, workflowId);
+    const run = await schedules.findRunOfWorkflow(pool, runKeysOf(execution).lookup);
     if (run?.outcome !== 'skipped') return;
     await announceScheduleRunSkipped(announceDeps, run.id);
     if (run.reasonCode === 'NOT_APPROVED' || run.reasonCode === 'REVISION_CHANGED') await announceScheduleAwaitingApproval(announceDeps, scheduleId);
@@ -51,7 +63,7 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
     /** Starts the schedule's run, or records it as skipped and announces the skip. */
     async startScheduledRun(scheduleId: string): Promise<ScheduledRunResult> {
       const result = await startOrSkip(scheduleId);
-      if (result.outcome === 'skipped') await announceSkip(scheduleId, activityInfo().workflowExecution!.workflowId);
+      if (result.outcome === 'skipped') await announceSkip(scheduleId, activityInfo().workflowExecution!);
       return result;
     },
 
@@ -76,16 +88,17 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
   async function startOrSkip(scheduleId: string): Promise<ScheduledRunResult> {
     const run = activityInfo().workflowExecution;
     if (!run) throw new MigratorError('INTERNAL', 'startScheduledRun runs only as an activity of scheduledRun.');
-    const { workflowId, runId } = run;
+    const { runId } = run;
+    const { key, lookup } = runKeysOf(run);
     const { taskQueue } = activityInfo();
     const temporal = temporalOf();
-    const recorded = await schedules.findRunOfWorkflow(pool, workflowId);
+    const recorded = await schedules.findRunOfWorkflow(pool, lookup);
     if (recorded) return resultOf(recorded);
     const s = await schedules.getSchedule(pool, scheduleId);
     if (!s) return { outcome: 'skipped', executionId: null, reasonCode: 'NOT_FOUND' };
     await syncOverlapSkips(pool, temporal, s, deps.notifications).catch((err: unknown) => deps.logger.warn({ err, scheduleId }, 'Could not count the runs skipped by the overlap policy.'));
     const record = (run: Omit<Parameters<typeof schedules.recordRun>[1], 'scheduleId' | 'workflowId'>) =>
-      schedules.recordRun(pool, { ...run, scheduleId, workflowId });
+      schedules.recordRun(pool, { ...run, scheduleId, workflowId: key });
 
     const environment = await getEnvironment(pool, s.environmentId);
     let version = (await schedules.getVersion(pool, scheduleId, s.version))!;

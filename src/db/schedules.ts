@@ -170,8 +170,9 @@ export async function recordRun(
   return rows[0]!;
 }
 
-export async function findRunOfWorkflow(db: Db, workflowId: string): Promise<ScheduleRun | undefined> {
-  const { rows } = await db.query<ScheduleRun>(`select ${runColumns} from schedule_runs where workflow_id = $1`, [workflowId]);
+/** The run recorded under any of `keys` (a workflow run's key, and the workflow id runs were once recorded by). */
+export async function findRunOfWorkflow(db: Db, keys: string[]): Promise<ScheduleRun | undefined> {
+  const { rows } = await db.query<ScheduleRun>(`select ${runColumns} from schedule_runs where workflow_id = any($1::text[]) order by id limit 1`, [keys]);
   return rows[0];
 }
 
