@@ -69,7 +69,9 @@ export function Schedule() {
               <td>{r.version ?? '—'}</td>
               <td>
                 {r.executionId ? (
-                  <Link to={`/executions/${r.executionId}`}>Execution {r.executionId.slice(0, 8)}</Link>
+                  // The whole id: a scheduled run's execution takes its Temporal run id, whose first
+                  // digits are a timestamp, the same for every run of the same minute.
+                  <Link to={`/executions/${r.executionId}`}>Execution {r.executionId}</Link>
                 ) : (
                   <>
                     {r.reasonCode && <code>{r.reasonCode}</code>} {r.reason}
