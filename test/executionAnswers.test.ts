@@ -19,7 +19,9 @@ describe('execution answers are complete, and the history is filtered by name', 
     const env = await h.createEnvironment({ maxConcurrency: 1 });
     const blocker = await startCountingRun(h, env.id, 'answers-blocker');
     await h.waitForExecution(blocker.id, (e) => e.lineCount >= linesBeforeRelease, 60_000);
-    const script = h.writeScript('answers-quick.js', "console.log('ok')");
+    // Three seconds each: while the first runs the second is next (0) for several of the stream's
+    // 1 s ticks; a run of a second or less could end before the tick that reports 0 (it did, in CI).
+    const script = h.writeScript('answers-quick.js', "setTimeout(() => console.log('ok'), 3000)");
     const [first, second] = [(await h.createJob({ scriptPath: script })).id, (await h.createJob({ scriptPath: script })).id];
     const a = (await start(first, env.id)).body.id;
     const b = (await start(second, env.id)).body.id;
