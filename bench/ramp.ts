@@ -1,15 +1,9 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 
 import { percentile } from './measure';
 
-/** Raw event types read here (temporal.api.enums.v1.EventType). */
-const workflowTaskScheduled = 5;
-const workflowTaskStarted = 6;
-const workflowTaskCompleted = 7;
-const activityScheduled = 10;
-const activityStarted = 11;
-/** Completed, failed, timed out, cancelled: the events that close an activity. */
-const activityClosed = new Set([12, 13, 14, 16]);
+const EventType = temporal.api.enums.v1.EventType;
 
 interface StepTimes {
   /** Seconds from `since` to the step's scheduling. */
@@ -36,6 +30,7 @@ function toSeconds(t: Time): number {
  */
 export async function describeRamp(address: string, workflowIds: string[], since: number, namespace = 'default'): Promise<string[]> {
   const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
   const steps = new Map<string, StepTimes>();
   const step = (name: string): StepTimes => {
     let s = steps.get(name);
@@ -44,13 +39,7 @@ export async function describeRamp(address: string, workflowIds: string[], since
   };
   try {
     for (const workflowId of workflowIds) {
-      const events = [];
-      let nextPageToken: Uint8Array | undefined;
-      do {
-        const page = await connection.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId }, nextPageToken });
-        events.push(...(page.history?.events ?? []));
-        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-      } while (nextPageToken);
+      const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
       // Only each workflow's first workflow task and the first schedule of each activity type:
       // what the start waits on, not a finish's steps or a retry's new schedule.
       const scheduledAt = new Map<number, { name: string; at: number }>();
@@ -59,13 +48,13 @@ export async function describeRamp(address: string, workflowIds: string[], since
       for (const e of events) {
         const at = toSeconds(e.eventTime as Time);
         const id = Number(e.eventId);
-        if (e.eventType === activityScheduled || e.eventType === workflowTaskScheduled) {
-          const name = e.eventType === workflowTaskScheduled ? 'first workflow task' : (e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
+        if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED || e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) {
+          const name = e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ? 'first workflow task' : (e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
           if (seen.has(name)) continue;
           seen.add(name);
           scheduledAt.set(id, { name, at });
           step(name).scheduled.push(at - since / 1000);
-        } else if (e.eventType === activityStarted || e.eventType === workflowTaskStarted) {
+        } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED || e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
           const attributes = e.activityTaskStartedEventAttributes ?? e.workflowTaskStartedEventAttributes;
           const scheduled = scheduledAt.get(Number(attributes?.scheduledEventId));
           if (!scheduled) continue;
@@ -76,12 +65,15 @@ export async function describeRamp(address: string, workflowIds: string[], since
           }
           step(scheduled.name).waited.push(at - scheduled.at);
           startedAt.set(Number(attributes?.scheduledEventId), { name: scheduled.name, at });
-        } else if (e.eventType === workflowTaskCompleted) {
-          const started = startedAt.get(Number(e.workflowTaskCompletedEventAttributes?.scheduledEventId));
-          if (started) step(started.name).ran.push(at - started.at);
-        } else if (activityClosed.has(e.eventType ?? 0)) {
-          const attributes = Object.values(e).find((v) => v && typeof v === 'object' && 'scheduledEventId' in v) as { scheduledEventId?: unknown } | undefined;
-          const started = attributes ? startedAt.get(Number(attributes.scheduledEventId)) : undefined;
+        } else {
+          // What closes a task: a workflow task's completion, an activity's completion, failure, timeout or cancellation.
+          const closed =
+            e.workflowTaskCompletedEventAttributes ??
+            e.activityTaskCompletedEventAttributes ??
+            e.activityTaskFailedEventAttributes ??
+            e.activityTaskTimedOutEventAttributes ??
+            e.activityTaskCanceledEventAttributes;
+          const started = closed ? startedAt.get(Number(closed.scheduledEventId)) : undefined;
           if (started) step(started.name).ran.push(at - started.at);
         }
       }
